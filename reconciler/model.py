@@ -1,0 +1,304 @@
+"""Frozen pydantic models of the desired state, and the rules one file can check on its own.
+
+The YAML a reviewer reads in every pull request is exactly what these models accept, so the field
+names are the YAML keys (camelCase) and every rule raises a message written for that reviewer.
+Rules that need more than one file (Regions against the instance, duplicates across files) live in
+`loader.py`; rules that need the live state (is this group really the default?) live in the planner.
+
+A field left out is not managed: the live value is kept. No field can be cleared, because Amazon
+Connect refuses empty values; the schema says so in each description.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic_core import PydanticCustomError
+
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+E164_RE = re.compile(r"^\+[1-9]\d{1,14}$")
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_ARN_HEAD = r"^arn:aws[a-z-]*:connect:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):"
+INSTANCE_ARN_RE = re.compile(_ARN_HEAD + r"instance/(" + _UUID + r")$")
+GROUP_ARN_RE = re.compile(_ARN_HEAD + r"traffic-distribution-group/(" + _UUID + r")$")
+PHONE_ARN_RE = re.compile(_ARN_HEAD + r"phone-number/(" + _UUID + r")$")
+PHONE_INSTANCE_ARN_RE = re.compile(_ARN_HEAD + r"instance/" + _UUID + r"/phone-number/(" + _UUID + r")$")
+QUEUE_ARN_RE = re.compile(_ARN_HEAD + r"instance/" + _UUID + r"/queue/(" + _UUID + r")$")
+FLOW_ARN_RE = re.compile(_ARN_HEAD + r"instance/" + _UUID + r"/contact-flow/(" + _UUID + r")$")
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+NOT_CLEARABLE = "Cannot be cleared: Amazon Connect refuses empty values. Leave it out to keep the live value."
+
+Region = Annotated[
+    StrictStr,
+    Field(pattern=REGION_RE.pattern, description="An AWS Region code, e.g. us-east-1."),
+]
+
+
+def _rule(message: str, at: str | None = None) -> PydanticCustomError:
+    """A rule violation shown to the user as is; `at` names the key below the model it concerns."""
+    return PydanticCustomError("rule", message, {"at": at} if at else None)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_empty_values(cls, data: Any) -> Any:
+        # `callerIdName:` with nothing after it reads as null; treating it as "not managed" would
+        # silently ignore what was probably an attempt to clear the field, which Connect refuses.
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if value is None and key not in ("trafficDistributionGroups", "queues"):
+                    raise _rule(
+                        "empty: fields cannot be cleared; leave the key out to keep the live value",
+                        at=str(key),
+                    )
+        return data
+
+
+def _check_percentages(what: str, dist: dict[str, int]) -> None:
+    # Range and steps of 10 are field constraints (they show in the schema); the sum needs them all.
+    total = sum(dist.values())
+    if total != 100:
+        raise _rule(f"percentages sum to {total}, must be 100", at=what)
+
+
+class InstanceSpec(_Frozen):
+    """The Connect instance a file (or a folder of files) manages."""
+
+    name: StrictStr = Field(
+        pattern=NAME_RE.pattern,
+        description="Short name of this instance in plans and for --instance (letters, digits, . _ -).",
+    )
+    id: StrictStr = Field(description="Instance ID (UUID) or instance ARN.")
+    region: Region = Field(description="The instance's own Region.")
+    replica_region: Region = Field(alias="replicaRegion", description="Region of the replica instance.")
+    account_id: StrictStr | None = Field(
+        default=None, alias="accountId", pattern=ACCOUNT_RE.pattern, description="12-digit AWS account ID."
+    )
+    profile: StrictStr | None = Field(default=None, min_length=1, description="AWS profile to use.")
+    role_arn: StrictStr | None = Field(
+        default=None, alias="roleArn", pattern=ROLE_ARN_RE.pattern, description="IAM role to assume."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> InstanceSpec:
+        if self.region == self.replica_region:
+            raise _rule(f"replicaRegion must differ from region (both are {self.region})", at="replicaRegion")
+        if UUID_RE.match(self.id):
+            return self
+        m = INSTANCE_ARN_RE.match(self.id)
+        if not m:
+            raise _rule(f"{self.id!r} is neither an instance ID (UUID) nor an instance ARN", at="id")
+        arn_region, arn_account = m.group(1), m.group(2)
+        if arn_region not in (self.region, self.replica_region):
+            raise _rule(f"the ARN is in {arn_region}, but region is {self.region}", at="id")
+        if self.account_id is not None and arn_account != self.account_id:
+            raise _rule(f"the ARN is in account {arn_account}, but accountId is {self.account_id}", at="id")
+        return self
+
+    @property
+    def instance_id(self) -> str:
+        m = INSTANCE_ARN_RE.match(self.id)
+        return m.group(3) if m else self.id
+
+    @property
+    def account(self) -> str | None:
+        m = INSTANCE_ARN_RE.match(self.id)
+        return self.account_id or (m.group(2) if m else None)
+
+    @property
+    def regions(self) -> tuple[str, str]:
+        return (self.region, self.replica_region)
+
+
+Percent = Annotated[StrictInt, Field(ge=0, le=100, multiple_of=10)]
+
+
+class GroupSpec(_Frozen):
+    """Desired traffic distribution of one traffic distribution group."""
+
+    default: StrictBool = Field(
+        default=False, description="Set on the instance's default group; only it may carry signIn."
+    )
+    order: StrictInt | None = Field(
+        default=None, description="Apply wave: lower first (default 0). Overrides kind and name order."
+    )
+    telephony: dict[Region, Percent] | None = Field(
+        default=None,
+        description="Percent of telephony traffic per Region (both Regions, multiples of 10, sum 100). "
+        + NOT_CLEARABLE,
+    )
+    agents: dict[Region, Percent] | None = Field(
+        default=None,
+        description="Percent of agents per Region (both Regions, multiples of 10, sum 100). " + NOT_CLEARABLE,
+    )
+    sign_in: dict[Region, StrictBool] | None = Field(
+        default=None,
+        alias="signIn",
+        description="Regions agents may sign in to (default group only; at least one true). " + NOT_CLEARABLE,
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> GroupSpec:
+        if self.telephony is None and self.agents is None and self.sign_in is None:
+            raise _rule("nothing to manage: give telephony (and optionally agents, signIn)")
+        if self.telephony is None:
+            given = " and ".join(k for k, v in (("agents", self.agents), ("signIn", self.sign_in)) if v)
+            raise _rule(
+                f"telephony is required when {given} is given (Amazon Connect refuses an update without it)"
+            )
+        _check_percentages("telephony", self.telephony)
+        if self.agents is not None:
+            _check_percentages("agents", self.agents)
+        if self.sign_in is not None:
+            if not self.default:
+                raise _rule("signIn is only allowed on the default group (set default: true)", at="signIn")
+            if not any(self.sign_in.values()):
+                raise _rule("signIn must enable at least one Region", at="signIn")
+        return self
+
+
+class QueueSpec(_Frozen):
+    """Desired outbound caller config of one queue."""
+
+    order: StrictInt | None = Field(
+        default=None, description="Apply wave: lower first (default 0). Overrides kind and name order."
+    )
+    caller_id_name: StrictStr | None = Field(
+        default=None,
+        alias="callerIdName",
+        min_length=1,
+        max_length=255,
+        description="Outbound caller ID name (1-255 characters). " + NOT_CLEARABLE,
+    )
+    caller_id_number: StrictStr | None = Field(
+        default=None,
+        alias="callerIdNumber",
+        description="Outbound caller ID number: E.164 (+12065550100), phone-number ID or ARN. "
+        + NOT_CLEARABLE,
+    )
+    whisper_flow: StrictStr | None = Field(
+        default=None,
+        alias="whisperFlow",
+        min_length=1,
+        max_length=500,
+        description="Outbound whisper flow: name, ID or ARN. " + NOT_CLEARABLE,
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> QueueSpec:
+        if self.caller_id_name is None and self.caller_id_number is None and self.whisper_flow is None:
+            raise _rule("nothing to manage: give callerIdName, callerIdNumber or whisperFlow")
+        if self.caller_id_name is not None and not self.caller_id_name.strip():
+            raise _rule("callerIdName is blank", at="callerIdName")
+        number = self.caller_id_number
+        if number is not None and not (E164_RE.match(number) or UUID_RE.match(number)):
+            if PHONE_INSTANCE_ARN_RE.match(number):
+                raise _rule(
+                    "use the phone-number ARN without 'instance/' "
+                    "(arn:aws:connect:REGION:ACCOUNT:phone-number/ID)",
+                    at="callerIdNumber",
+                )
+            if not PHONE_ARN_RE.match(number):
+                raise _rule(
+                    f"{number!r} is not an E.164 number (+12065550100), a phone-number ID or ARN",
+                    at="callerIdNumber",
+                )
+        return self
+
+
+class StateFile(_Frozen):
+    """One desired-state YAML file: optionally the instance, then its groups and queues."""
+
+    model_config = ConfigDict(
+        title="connect-reconciler desired state",
+        json_schema_extra={
+            "description": "One file under desired-state/. A file with `instance` defines it; files "
+            "without it belong to the instance defined in their folder or the nearest parent folder."
+        },
+    )
+
+    instance: InstanceSpec | None = None
+    traffic_distribution_groups: dict[StrictStr, GroupSpec] = Field(
+        default_factory=dict,
+        alias="trafficDistributionGroups",
+        description="Traffic distribution groups keyed by name, ID or ARN.",
+    )
+    queues: dict[StrictStr, QueueSpec] = Field(
+        default_factory=dict, description="Queues keyed by name or ID."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_are_empty(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in ("trafficDistributionGroups", "queues"):
+                if key in data and data[key] is None:
+                    data = {**data, key: {}}
+        return data
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of one desired-state file, as editors' YAML language servers consume it."""
+    schema = StateFile.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://connect-reconciler.dev/schema/desired-state.json"
+    return schema
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a definition came from, for messages and plans: `file:line`."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class DesiredGroup:
+    key: str
+    spec: GroupSpec
+    source: Source
+
+
+@dataclass(frozen=True)
+class DesiredQueue:
+    key: str
+    spec: QueueSpec
+    source: Source
+
+
+@dataclass(frozen=True)
+class DesiredInstance:
+    spec: InstanceSpec
+    source: Source
+    groups: tuple[DesiredGroup, ...]
+    queues: tuple[DesiredQueue, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything under the state directory, checked, with a digest of the files it came from."""
+
+    instances: tuple[DesiredInstance, ...]
+    files: tuple[str, ...]
+    digest: str
+
+    def instance(self, name: str) -> DesiredInstance | None:
+        return next((i for i in self.instances if i.name == name), None)

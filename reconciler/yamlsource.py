@@ -1,0 +1,168 @@
+"""YAML text -> plain Python value plus a map from key path to line, with one clear error per bad file.
+
+PyYAML's `safe_load` forgets where values came from, silently keeps the last of two duplicate keys
+and turns `No:` or `+12065550100` into a bool or an int. Reviewers need `file:line` in every message
+and must not lose a queue to a duplicate key, so this module walks PyYAML's node graph itself:
+mapping keys stay the text the user wrote, duplicates are errors, merge keys (`<<`) work, and the
+raw text of each plain scalar is kept so string fields can take unquoted numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_NODES = 200_000
+
+Path = tuple[str | int, ...]
+
+
+class SourceError(Exception):
+    """A problem with one file as a whole (unreadable, not YAML, empty...), located by line."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class Document:
+    """A parsed file: its value, the line of every key path, and the raw text of plain scalars."""
+
+    value: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+    plain_text: dict[Path, str] = field(default_factory=dict)
+
+    def line_of(self, path: Path) -> int:
+        """Line of the deepest known prefix of `path` (1 for the document itself)."""
+        for end in range(len(path), 0, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return self.lines.get((), 1)
+
+
+def decode(data: bytes) -> str:
+    """Bytes of a file -> text, refusing binary files and encodings other than UTF-8."""
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(1, f"file is {len(data):,} bytes, larger than the {MAX_FILE_BYTES:,}-byte limit")
+    if b"\x00" in data:
+        raise SourceError(1, "binary file (contains NUL bytes), expected UTF-8 YAML text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(line, "not UTF-8 text: save the file as UTF-8") from None
+    return text
+
+
+def parse(text: str) -> Document:
+    """Parse one YAML document into a `Document`; every failure is a `SourceError`."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SourceError(line, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise SourceError(1, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise SourceError(1, "invalid YAML: nested too deeply") from None
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        raise SourceError(
+            1, "empty file: expected a mapping with instance, trafficDistributionGroups, queues"
+        )
+    if len(nodes) > 1:
+        raise SourceError(nodes[1].start_mark.line + 1, "more than one YAML document ('---'): one per file")
+    root = nodes[0]
+    if not isinstance(root, yaml.MappingNode):
+        raise SourceError(root.start_mark.line + 1, f"expected a mapping at the top level, got {_kind(root)}")
+    walker = _Walker()
+    doc = Document(value=None)
+    doc.lines[()] = root.start_mark.line + 1
+    try:
+        doc.value = walker.build(root, (), doc)
+    except RecursionError:
+        raise SourceError(1, "invalid YAML: nested too deeply") from None
+    return doc
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return f"the scalar {node.value!r}"
+
+
+class _Walker:
+    """Builds values from nodes, counting nodes so alias bombs stop early."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.constructor = SafeConstructor()
+
+    def build(self, node: yaml.Node, path: Path, doc: Document) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise SourceError(node.start_mark.line + 1, f"document expands to more than {MAX_NODES:,} nodes")
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, doc)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                doc.lines.setdefault((*path, index), item.start_mark.line + 1)
+                items.append(self.build(item, (*path, index), doc))
+            return items
+        if isinstance(node, yaml.ScalarNode) and node.style is None:
+            doc.plain_text[path] = node.value
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ConstructorError, ValueError) as exc:
+            raise SourceError(node.start_mark.line + 1, f"invalid YAML value {node.value!r}: {exc}") from None
+
+    def _mapping(self, node: yaml.MappingNode, path: Path, doc: Document) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        # Merged mappings (`<<: *defaults`) go first so that the file's own keys override them.
+        merges = [v for k, v in node.value if k.tag == "tag:yaml.org,2002:merge"]
+        for source in (m for value in merges for m in self._merge_sources(value)):
+            result.update({k: v for k, v in self._mapping(source, path, doc).items() if k not in result})
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise SourceError(key_node.start_mark.line + 1, "mapping keys must be plain text")
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                raise SourceError(line, f"duplicate key {key!r} (first at line {first_line[key]})")
+            first_line[key] = line
+            if merges:
+                _forget(doc, (*path, key))
+            doc.lines[(*path, key)] = line
+            result[key] = self.build(value_node, (*path, key), doc)
+        return result
+
+    @staticmethod
+    def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
+        if isinstance(node, yaml.MappingNode):
+            return [node]
+        if isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.MappingNode) for n in node.value):
+            return list(node.value)
+        raise SourceError(node.start_mark.line + 1, "'<<' merge needs a mapping or a list of mappings")
+
+
+def _forget(doc: Document, prefix: Path) -> None:
+    """Drop what a merged mapping recorded under `prefix` before the file's own key replaces it."""
+    n = len(prefix)
+    for table in (doc.lines, doc.plain_text):
+        for path in [p for p in table if p[:n] == prefix]:
+            del table[path]
