@@ -6,6 +6,7 @@ Exit codes are a contract (see README): 0 success / no changes, 2 changes or dri
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -15,9 +16,17 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, loader, model
+from reconciler import __version__, loader, model, workflow
+from reconciler.apply import Outcome, Report, Result, Settings
+from reconciler.connect import ClientFactory
 from reconciler.diagnostics import LoadError
 from reconciler.errors import ReconcilerError
+from reconciler.journal import Journal
+from reconciler.journal import default_path as default_journal_path
+from reconciler.model import DesiredState
+from reconciler.plan import Plan
+from reconciler.render import FORMATS, render
+from reconciler.render.apply import render_dry_run, render_result, render_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,6 +102,219 @@ def validate(state_dir: str) -> None:
 def schema() -> None:
     """Print the JSON Schema of a desired-state file (for editors' YAML language servers)."""
     click.echo(json.dumps(model.json_schema(), indent=2, sort_keys=True))
+
+
+endpoint_option = click.option(
+    "--endpoint-url",
+    metavar="URL",
+    help="Connect endpoint to use instead of boto3's own settings (AWS_ENDPOINT_URL_CONNECT, profiles).",
+)
+instance_option = click.option("--instance", metavar="NAME", help="Only this instance (its `instance.name`).")
+color_option = click.option(
+    "--color/--no-color", default=None, help="Colour the text output (default: only on a terminal)."
+)
+
+
+def _use_color(color: bool | None) -> bool:
+    if color is not None:
+        return color
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write a whole file or nothing, so a crash never leaves half a plan behind."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise ReconcilerError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@cli.command()
+@state_dir_option
+@instance_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--out", metavar="FILE", help="Save the plan (JSON) for `reconciler apply FILE`.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@endpoint_option
+@color_option
+@reports_errors
+def plan(
+    state_dir: str,
+    instance: str | None,
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    endpoint_url: str | None,
+    color: bool | None,
+) -> None:
+    """Read the live state, diff it against the desired state and print the plan.
+
+    Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
+    """
+    made = workflow.plan(state_dir, instance=instance, factory=workflow.make_factory(endpoint_url))
+    if out:
+        _write_atomically(out, made.to_json())
+    click.echo(render(made, fmt, color=_use_color(color) and fmt == "text"), nl=False)
+    if out:
+        click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
+    if detailed_exitcode and made.has_changes:
+        sys.exit(2)
+
+
+class _Progress:
+    """Per-change lines: rewritten in place on a terminal, one plain line each in CI logs."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.open_line = False
+
+    def __call__(self, result: Result, done: int, total: int) -> None:
+        line = render_result(result, done, total)
+        keep = result.outcome in (Outcome.FAILED, Outcome.STALE) or not self.tty
+        if self.tty:
+            click.echo("\r\x1b[2K" + line, err=True, nl=keep)
+            self.open_line = not keep
+        else:
+            click.echo(line, err=True)
+
+    def close(self) -> None:
+        if self.open_line:
+            click.echo("", err=True)
+
+
+def _confirm(count: int) -> None:
+    if not sys.stdin.isatty():
+        _fail(
+            "error: refusing to apply without confirmation: there is no terminal to ask on; "
+            "review the plan and pass --auto-approve (as CI does)"
+        )
+    answer = click.prompt(
+        f"Apply {count} change{'s' if count != 1 else ''} to live Amazon Connect? Only 'yes' is accepted",
+        default="",
+        show_default=False,
+        err=True,
+    )
+    if answer.strip() != "yes":
+        _fail("Apply cancelled; nothing was changed.")
+
+
+def _run_apply(
+    made: Plan, desired: DesiredState, factory: ClientFactory, *, journal_path: str | None, settings: Settings
+) -> Report:
+    progress = _Progress()
+    settings.on_result = progress
+    if settings.dry_run:
+        return workflow.applier(factory, desired, made, None, settings).run(made)
+    with Journal(journal_path or default_journal_path()) as journal:
+        try:
+            return workflow.applier(factory, desired, made, journal, settings).run(made)
+        finally:
+            progress.close()
+
+
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=str))
+@state_dir_option
+@instance_option
+@click.option("--dry-run", is_flag=True, help="Print the exact calls, in order, and make no write.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failed change.")
+@click.option(
+    "--journal", "journal_path", metavar="FILE", help="Journal path [default: .reconciler/journal/...]"
+)
+@click.option(
+    "--wait-timeout",
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for a busy group.",
+)
+@endpoint_option
+@color_option
+@reports_errors
+def apply(
+    planfile: str | None,
+    state_dir: str,
+    instance: str | None,
+    dry_run: bool,
+    auto_approve: bool,
+    fail_fast: bool,
+    journal_path: str | None,
+    wait_timeout: float,
+    endpoint_url: str | None,
+    color: bool | None,
+) -> None:
+    """Execute a saved plan (PLANFILE), or make a plan and apply it.
+
+    Every change is checked against a fresh read first: one changed by someone else since the plan
+    was made is skipped as stale, never overwritten. Exit 0 when all changes applied, 1 otherwise.
+    """
+    factory = workflow.make_factory(endpoint_url)
+    if planfile:
+        if instance:
+            raise ReconcilerError("--instance applies to a new plan only; a saved plan is applied whole")
+        made, desired = workflow.load_plan(planfile, state_dir)
+    else:
+        desired = workflow.load_desired(state_dir, instance)
+        made = workflow.plan(state_dir, instance=instance, factory=factory)
+    if not made.updates:
+        click.echo(render(made, "text", color=_use_color(color)), nl=False)
+        click.echo("Nothing to apply.")
+        return
+    if not dry_run and not auto_approve:
+        click.echo(render(made, "text", color=_use_color(color)), nl=False)
+        _confirm(len(made.updates))
+    settings = Settings(fail_fast=fail_fast, dry_run=dry_run, wait_timeout=wait_timeout)
+    report = _run_apply(made, desired, factory, journal_path=journal_path, settings=settings)
+    if dry_run:
+        click.echo(render_dry_run(made, report), nl=False)
+    else:
+        click.echo(render_summary(report), nl=False)
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("journal_file", metavar="JOURNAL", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--dry-run", is_flag=True, help="Print the restoring calls and make no write.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--journal", "journal_path", metavar="FILE", help="Journal of the rollback itself.")
+@endpoint_option
+@color_option
+@reports_errors
+def rollback(
+    journal_file: str,
+    dry_run: bool,
+    auto_approve: bool,
+    journal_path: str | None,
+    endpoint_url: str | None,
+    color: bool | None,
+) -> None:
+    """Restore the values an apply replaced, from its JOURNAL.
+
+    A resource whose live value is no longer what that apply wrote is skipped as stale.
+    Exit 0 when everything was restored, 1 otherwise.
+    """
+    made, desired = workflow.load_rollback(journal_file)
+    if not made.updates:
+        click.echo(f"{journal_file}: the apply changed nothing that can be rolled back.")
+        return
+    if not dry_run and not auto_approve:
+        click.echo(render(made, "text", color=_use_color(color)), nl=False)
+        _confirm(len(made.updates))
+    factory = workflow.make_factory(endpoint_url)
+    report = _run_apply(made, desired, factory, journal_path=journal_path, settings=Settings(dry_run=dry_run))
+    click.echo(render_dry_run(made, report) if dry_run else render_summary(report), nl=False)
+    if not report.ok:
+        sys.exit(1)
 
 
 def main() -> None:

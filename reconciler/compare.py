@@ -1,0 +1,77 @@
+"""Normalised values of live resources: what plans compare, fingerprint, verify and restore.
+
+The same normalisation serves four purposes, so it lives in one place: the planner diffs desired
+against it, apply re-reads it to refuse stale changes and to verify its writes, and rollback builds
+its requests from it. Numbers are compared by identity (an ID and an ARN of the same number are
+equal) and distributions as Region -> value maps with missing percentages counted as 0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconciler.live import LiveGroup, LiveInstance, LiveQueue, number_identity
+from reconciler.plan import Change, Kind
+
+
+def fingerprint(values: dict[str, Any]) -> str:
+    """A short stable digest of normalised live values: apply compares it with a fresh read."""
+    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Top-level keys of `after` whose value differs from `before` (deepdiff, unordered)."""
+    if all(before.get(k) == v for k, v in after.items()):
+        return []
+    diff = DeepDiff({k: before.get(k) for k in after}, after, ignore_order=True, view="tree")
+    fields = {str(node.path(output_format="list")[0]) for nodes in diff.values() for node in nodes}
+    return [k for k in after if k in fields]
+
+
+def _fill(values: dict[str, Any] | None, regions: tuple[str, str], missing: Any) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {r: values.get(r, missing) for r in sorted({*regions, *values})}
+
+
+def group_values(live_group: LiveGroup, pair: tuple[str, str]) -> dict[str, Any]:
+    dist = live_group.distribution
+    if dist is None:
+        return {"telephony": None, "agents": None, "signIn": None}
+    return {
+        "telephony": _fill(dist.telephony, pair, 0),
+        "agents": _fill(dist.agents, pair, 0),
+        "signIn": dict(sorted(dist.sign_in.items())) if dist.sign_in is not None else None,
+    }
+
+
+def queue_values(queue: LiveQueue) -> dict[str, Any]:
+    """A live queue's caller config, normalised for comparison (numbers by identity)."""
+    number = queue.caller_id_number
+    return {
+        "callerIdName": queue.caller_id_name,
+        "callerIdNumber": number_identity(number) if number else None,
+        "whisperFlow": queue.whisper_flow_id,
+    }
+
+
+def live_values(change: Change, live: LiveInstance, keys: list[str] | None = None) -> dict[str, Any] | None:
+    """The normalised live values of `change`'s resource (only `keys`, default: what the plan read);
+    None when the resource no longer exists."""
+    wanted = keys if keys is not None else list(change.planned_against)
+    if change.kind is Kind.QUEUE:
+        queue = next((q for q in live.queues if q.id == change.resource_id), None)
+        if queue is None:
+            return None
+        values = queue_values(queue)
+    else:
+        group = next((g for g in live.groups if g.id == change.resource_id), None)
+        if group is None:
+            return None
+        values = group_values(group, (live.region, live.replica_region))
+    return {k: values.get(k) for k in wanted}

@@ -1,0 +1,155 @@
+"""The plan: a frozen value saying exactly what apply will do, and nothing else.
+
+Like Terraform's `plans` package, a plan is data: one `Change` per resource with its field-level
+before/after, the exact API request apply will send, a fingerprint of the live values it was
+planned against (apply refuses to write over anything else), and risk labels for reviewers. It is
+saved as versioned JSON (`--out`), and a saved plan is what `apply PLANFILE` executes.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from reconciler.errors import ReconcilerError
+
+FORMAT_VERSION = 1
+
+
+class Kind(StrEnum):
+    TRAFFIC = "traffic-distribution"
+    QUEUE = "queue"
+
+
+class Action(StrEnum):
+    UPDATE = "update"
+    BLOCKED = "blocked"
+
+
+class Risk(StrEnum):
+    TRAFFIC_SHIFT = "traffic-shift"  # telephony percentages move between Regions
+    FAILOVER = "failover"  # a Region goes to 0% or 100% of telephony
+    SIGN_IN_DISABLED = "sign-in-disabled"  # agents can no longer sign in to a Region
+    AGENTS_SHIFT = "agents-shift"  # agent percentages move between Regions
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldChange(_Value):
+    """One managed field: its live value and the value apply will set (as shown to reviewers)."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class ApiRequest(_Value):
+    """The exact call apply sends: operation, Region, HTTP method and path, JSON body."""
+
+    operation: str
+    region: str
+    method: str
+    path: str
+    body: dict[str, Any]
+
+
+class Change(_Value):
+    """What will happen to one resource (instance / kind / name)."""
+
+    step: int | None  # position in the apply order; None when blocked
+    instance: str
+    kind: Kind
+    name: str
+    resource_id: str
+    resource_arn: str
+    action: Action
+    fields: tuple[FieldChange, ...]
+    request: ApiRequest | None
+    fingerprint: str  # of `planned_against`; apply skips the change as stale if live differs
+    planned_against: dict[str, Any]  # normalised live values of every field the request sends
+    expected: dict[str, Any]  # normalised values apply must read back afterwards
+    risks: tuple[Risk, ...] = ()
+    warnings: tuple[str, ...] = ()
+    reason: str | None = None  # why a blocked change cannot be made now
+    source: str = ""  # file:line of the desired definition
+    order: int = 0  # the wave the user set (`order:`), 0 by default
+
+    @property
+    def address(self) -> str:
+        return f"{self.instance}/{self.kind.value}/{self.name}"
+
+
+class InstanceSummary(_Value):
+    name: str
+    id: str
+    region: str
+    replica_region: str
+    account: str | None
+    managed: int  # resources in the desired state for this instance
+    unchanged: int
+    read_calls: int
+
+
+class PlanMeta(_Value):
+    """Where and when a saved plan was made (added by the CLI: planning itself is pure)."""
+
+    created_at: str
+    tool_version: str
+    state_dir: str
+    git_commit: str | None = None
+
+
+class Plan(_Value):
+    format_version: int = FORMAT_VERSION
+    desired_digest: str
+    instances: tuple[InstanceSummary, ...]
+    changes: tuple[Change, ...]
+    meta: PlanMeta | None = None
+
+    @property
+    def updates(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action is Action.UPDATE)
+
+    @property
+    def blocked(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action is Action.BLOCKED)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(i.unchanged for i in self.instances)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def to_json(self) -> str:
+        """Stable JSON: sorted keys, two-space indent, newline at the end."""
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, origin: str) -> Plan:
+        """Read a saved plan, refusing unknown format versions with a clear message."""
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ReconcilerError(
+                f"{origin}:{exc.lineno}: not a saved plan: invalid JSON ({exc.msg})"
+            ) from None
+        if not isinstance(raw, dict) or "format_version" not in raw:
+            raise ReconcilerError(f"{origin}: not a saved plan (no format_version)")
+        if raw["format_version"] != FORMAT_VERSION:
+            raise ReconcilerError(
+                f"{origin}: plan format version {raw['format_version']!r} is not supported "
+                f"(this reconciler reads version {FORMAT_VERSION}); make the plan again"
+            )
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ReconcilerError(f"{origin}: not a valid saved plan: {where}: {first['msg']}") from None

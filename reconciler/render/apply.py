@@ -1,0 +1,59 @@
+"""Apply output as text: the dry-run call list, one progress line per change, and the summary.
+
+Pure functions of results, so CI logs and golden tests see exactly what a terminal sees (minus the
+progress line rewriting, which the CLI does on a TTY only).
+"""
+
+from __future__ import annotations
+
+import json
+
+from reconciler.apply import Outcome, Report, Result
+from reconciler.plan import Plan
+
+_ORDER = (Outcome.APPLIED, Outcome.ALREADY, Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED)
+
+
+def render_dry_run(plan: Plan, report: Report) -> str:
+    """Every call apply would send, in order, with its exact body; and what it would not send."""
+    lines = ["Dry run: no write is made. These calls would be sent, in this order:", ""]
+    sent = [r for r in report.results if r.outcome is Outcome.WOULD_APPLY]
+    for result in sent:
+        request = result.change.request
+        assert request is not None
+        step = result.change.step
+        lines.append(f"  {step}. {request.operation} in {request.region}: {request.method} {request.path}")
+        lines.append(f"     {result.change.address}")
+        body = json.dumps(request.body, indent=2, sort_keys=True, ensure_ascii=False)
+        lines.extend(f"     {line}" for line in body.splitlines())
+    if not sent:
+        lines.append("  (none)")
+    others = [r for r in report.results if r.outcome is not Outcome.WOULD_APPLY]
+    if others:
+        lines += ["", "Not sent:"]
+        lines.extend(f"  {r.change.address}: {r.outcome.value}: {r.message}" for r in others)
+    counts = ", ".join(f"{report.count(o)} {o.value}" for o in _ORDER if report.count(o))
+    lines += [
+        "",
+        f"Dry run: {len(sent)} call{'s' if len(sent) != 1 else ''} would be sent"
+        + (f"; {counts}" if counts else "")
+        + ".",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_result(result: Result, done: int, total: int) -> str:
+    """One progress line: `[3/12] applied  anycompany-demo/queue/Sales (us-east-1)`."""
+    where = f" ({result.region})" if result.region else ""
+    why = f": {result.message}" if result.message and result.outcome is not Outcome.APPLIED else ""
+    return f"[{done}/{total}] {result.outcome.value:<8} {result.change.address}{where}{why}"
+
+
+def render_summary(report: Report) -> str:
+    counts = ", ".join(f"{report.count(o)} {o.value}" for o in _ORDER)
+    text = f"Apply: {counts}."
+    if report.journal:
+        text += f"\nJournal: {report.journal}"
+    if not report.ok:
+        text += "\nRe-run `reconciler plan` to see what is left; stale changes were made by someone else."
+    return text + "\n"

@@ -1,0 +1,134 @@
+"""The edge where loading, reading and planning meet: what `plan`, `apply` and `drift` share.
+
+Pure parts (`loader` aside, `planner`, renderers) know nothing of AWS; `reconciler.connect` knows
+nothing of plans. This module wires them for one run: one `ClientFactory` and rate limiter for all
+instances, instances read concurrently, and the metadata (time, git commit) a saved plan carries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from reconciler import __version__, loader
+from reconciler.apply import Applier, Settings
+from reconciler.connect import ClientFactory, RateLimiter
+from reconciler.connect.reader import read_instance
+from reconciler.errors import ReconcilerError
+from reconciler.journal import Journal
+from reconciler.journal import read as read_journal
+from reconciler.live import LiveState
+from reconciler.model import DesiredInstance, DesiredState, InstanceSpec, Source
+from reconciler.plan import Kind, Plan, PlanMeta
+from reconciler.planner import make_plan
+from reconciler.rollback import rollback_plan
+
+READ_WORKERS = 8
+INSTANCE_WORKERS = 4
+
+
+def load_desired(state_dir: str, instance: str | None = None) -> DesiredState:
+    """Load the desired state, narrowed to one instance when `instance` is given."""
+    desired = loader.load(state_dir)
+    if instance is None:
+        return desired
+    chosen = desired.instance(instance)
+    if chosen is None:
+        known = ", ".join(i.name for i in desired.instances)
+        raise ReconcilerError(f"no instance named {instance!r} in {state_dir} (instances: {known})")
+    return replace(desired, instances=(chosen,))
+
+
+def make_factory(endpoint_url: str | None = None, limiter: RateLimiter | None = None) -> ClientFactory:
+    return ClientFactory(endpoint_url=endpoint_url, limiter=limiter)
+
+
+def read_live(desired: DesiredState, factory: ClientFactory) -> LiveState:
+    """Read every desired instance, with full distributions for the groups it manages."""
+    return read_specs(factory, [(i.spec, [g.key for g in i.groups]) for i in desired.instances])
+
+
+def read_specs(factory: ClientFactory, items: Sequence[tuple[InstanceSpec, Sequence[str]]]) -> LiveState:
+    """Instances are read side by side, and the reads within each instance run concurrently."""
+    with (
+        ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read") as pool,
+        ThreadPoolExecutor(INSTANCE_WORKERS, thread_name_prefix="instance") as outer,
+    ):
+        futures = [outer.submit(read_instance, factory, spec, groups, pool=pool) for spec, groups in items]
+        return LiveState(instances=tuple(f.result() for f in futures))
+
+
+def load_plan(planfile: str, state_dir: str) -> tuple[Plan, DesiredState]:
+    """A saved plan and the desired state it was made from; refused if the files changed since."""
+    try:
+        text = Path(planfile).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReconcilerError(
+            f"cannot read the plan {planfile}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    saved = Plan.from_json(text, planfile)
+    desired = loader.load(state_dir)
+    if desired.digest != saved.desired_digest:
+        raise ReconcilerError(
+            f"{planfile}: the files in {state_dir} changed since this plan was made "
+            f"(plan {saved.desired_digest[:12]}, now {desired.digest[:12]}); make a new plan"
+        )
+    return saved, desired
+
+
+def applier(
+    factory: ClientFactory, desired: DesiredState, plan_: Plan, journal: Journal | None, settings: Settings
+) -> Applier:
+    """An Applier whose refresh reads exactly the instances and groups the plan touches."""
+    groups: dict[str, list[str]] = {}
+    for change in plan_.changes:
+        if change.kind is Kind.TRAFFIC:
+            groups.setdefault(change.instance, []).append(change.resource_id)
+
+    def read(specs: tuple[InstanceSpec, ...]) -> LiveState:
+        return read_specs(factory, [(s, groups.get(s.name, [])) for s in specs])
+
+    specs = {i.name: i.spec for i in desired.instances}
+    return Applier(factory, specs, read, journal, settings)
+
+
+def plan(state_dir: str, *, instance: str | None = None, factory: ClientFactory) -> Plan:
+    """Load, read, plan, and stamp the plan with where and when it was made."""
+    desired = load_desired(state_dir, instance)
+    live = read_live(desired, factory)
+    made = make_plan(desired, live)
+    meta = PlanMeta(
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        tool_version=__version__,
+        state_dir=state_dir,
+        git_commit=git_commit(state_dir),
+    )
+    return made.model_copy(update={"meta": meta})
+
+
+def git_commit(path: str) -> str | None:
+    """The commit checked out where `path` lives, or None outside a git work tree."""
+    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def load_rollback(journal_file: str) -> tuple[Plan, DesiredState]:
+    """The plan restoring what a journalled apply changed, with the instances it names."""
+    made, specs = rollback_plan(read_journal(journal_file), journal_file)
+    source = Source(journal_file, 1)
+    instances = tuple(DesiredInstance(spec=s, source=source, groups=(), queues=()) for s in specs.values())
+    return made, DesiredState(instances=instances, files=(), digest=made.desired_digest)
