@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, loader, model, workflow
+from reconciler import __version__, iam, loader, model, workflow
 from reconciler.apply import Outcome, Report, Result, Settings
 from reconciler.connect import ClientFactory
 from reconciler.diagnostics import LoadError
+from reconciler.emulator.cli import emulator_command
 from reconciler.errors import ReconcilerError
 from reconciler.journal import Journal
 from reconciler.journal import default_path as default_journal_path
@@ -27,6 +28,7 @@ from reconciler.model import DesiredState
 from reconciler.plan import Plan
 from reconciler.render import FORMATS, render
 from reconciler.render.apply import render_dry_run, render_result, render_summary
+from reconciler.render.drift import render_drift
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -315,6 +317,111 @@ def rollback(
     click.echo(render_dry_run(made, report) if dry_run else render_summary(report), nl=False)
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command()
+@state_dir_option
+@instance_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--include-unmanaged", is_flag=True, help="Also list queues and groups that git does not mention."
+)
+@click.option("--out", metavar="FILE", help="Also write the report to FILE.")
+@endpoint_option
+@reports_errors
+def drift(
+    state_dir: str,
+    instance: str | None,
+    fmt: str,
+    include_unmanaged: bool,
+    out: str | None,
+    endpoint_url: str | None,
+) -> None:
+    """Report how live Connect differs from the desired state. Never changes anything.
+
+    Exit 0 no drift, 2 drift, 1 error.
+    """
+    report = workflow.drift_report(
+        state_dir,
+        instance=instance,
+        factory=workflow.make_factory(endpoint_url),
+        include_unmanaged=include_unmanaged,
+    )
+    text = render_drift(report, fmt)
+    if out:
+        _write_atomically(out, text)
+    click.echo(text, nl=False)
+    if report.has_drift:
+        sys.exit(2)
+
+
+@cli.command()
+@click.option("--instance-id", required=True, help="Instance ID (UUID) or instance ARN.")
+@click.option("--region", required=True, help="The instance's Region.")
+@click.option("--replica-region", required=True, help="The replica instance's Region.")
+@click.option("--name", required=True, help="Short name for the instance in desired-state.")
+@click.option("--account-id", help="12-digit AWS account ID.")
+@click.option("--profile", help="AWS profile to read with (also written to the file).")
+@click.option("--role-arn", help="IAM role to assume (also written to the file).")
+@click.option("--out", "out_dir", metavar="DIR", help="Folder to write [default: desired-state/NAME].")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@endpoint_option
+@reports_errors
+def export(
+    instance_id: str,
+    region: str,
+    replica_region: str,
+    name: str,
+    account_id: str | None,
+    profile: str | None,
+    role_arn: str | None,
+    out_dir: str | None,
+    force: bool,
+    endpoint_url: str | None,
+) -> None:
+    """Write desired-state YAML from a live instance (names, E.164 numbers, flow names)."""
+    fields = {
+        "name": name,
+        "id": instance_id,
+        "region": region,
+        "replicaRegion": replica_region,
+        "accountId": account_id,
+        "profile": profile,
+        "roleArn": role_arn,
+    }
+    spec = workflow.instance_spec({k: v for k, v in fields.items() if v is not None})
+    files = workflow.export_instance(spec, workflow.make_factory(endpoint_url))
+    for path in workflow.write_export(files, out_dir or os.path.join("desired-state", name), force=force):
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@state_dir_option
+@click.option("--json", "as_json", is_flag=True, help="JSON list (for a CI matrix).")
+@reports_errors
+def targets(state_dir: str, as_json: bool) -> None:
+    """List the instances in the desired state (name, account, Region)."""
+    found = iam.targets(loader.load(state_dir))
+    if as_json:
+        click.echo(json.dumps(found, sort_keys=True))
+        return
+    for item in found:
+        click.echo(f"{item['name']}\t{item['account'] or '-'}\t{item['region']} -> {item['replicaRegion']}")
+
+
+@cli.command("iam-policy")
+@state_dir_option
+@click.option("--mode", type=click.Choice(["plan", "apply"]), default="plan", show_default=True)
+@reports_errors
+def iam_policy(state_dir: str, mode: str) -> None:
+    """Print the least-privilege IAM policy for the plan (read-only) or apply role."""
+    desired = loader.load(state_dir)
+    if any(i.spec.account is None for i in desired.instances):
+        click.echo("warning: an instance has no accountId; its ARNs use '*' for the account", err=True)
+    click.echo(json.dumps(iam.policy(desired, mode), indent=2))
+
+
+cli.add_command(emulator_command, "emulator")
 
 
 def main() -> None:

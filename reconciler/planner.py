@@ -291,3 +291,12 @@ def _shown(field: str, value: Any, resolver: Resolver) -> Any:
         flow = resolver.live.flows_by_id.get(value)
         return flow.name if flow else value
     return value
+
+
+def plan_instance(
+    instance: DesiredInstance, live: LiveInstance
+) -> tuple[list[Change], int, list[Diagnostic]]:
+    """One instance's changes, unchanged count and problems, without raising (for drift reports)."""
+    problems: list[Diagnostic] = []
+    changes, unchanged = _plan_instance(instance, live, problems)
+    return changes, unchanged, problems

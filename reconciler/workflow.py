@@ -14,11 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from reconciler import __version__, loader
 from reconciler.apply import Applier, Settings
 from reconciler.connect import ClientFactory, RateLimiter
 from reconciler.connect.reader import read_instance
+from reconciler.drift import DriftReport, drift
 from reconciler.errors import ReconcilerError
+from reconciler.export import export_documents
 from reconciler.journal import Journal
 from reconciler.journal import read as read_journal
 from reconciler.live import LiveState
@@ -132,3 +136,43 @@ def load_rollback(journal_file: str) -> tuple[Plan, DesiredState]:
     source = Source(journal_file, 1)
     instances = tuple(DesiredInstance(spec=s, source=source, groups=(), queues=()) for s in specs.values())
     return made, DesiredState(instances=instances, files=(), digest=made.desired_digest)
+
+
+def drift_report(
+    state_dir: str, *, instance: str | None, factory: ClientFactory, include_unmanaged: bool
+) -> DriftReport:
+    """Live vs desired for every managed resource (reads only)."""
+    desired = load_desired(state_dir, instance)
+    return drift(desired, read_live(desired, factory), include_unmanaged=include_unmanaged)
+
+
+def export_instance(spec: InstanceSpec, factory: ClientFactory) -> dict[str, str]:
+    """Desired-state YAML files for one live instance, every group read in full."""
+    with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read") as pool:
+        live = read_instance(factory, spec, None, pool=pool)
+    return export_documents(spec, live)
+
+
+def write_export(files: dict[str, str], out_dir: str, *, force: bool) -> list[str]:
+    """Write exported files, refusing to overwrite any existing one unless `force`."""
+    folder = Path(out_dir)
+    clashes = [str(folder / name) for name in files if (folder / name).exists()]
+    if clashes and not force:
+        raise ReconcilerError(f"{', '.join(clashes)} already exist; pass --force to overwrite")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReconcilerError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+    return [str(folder / name) for name in files]
+
+
+def instance_spec(fields: dict[str, str]) -> InstanceSpec:
+    """An InstanceSpec from command-line values, with the loader's rules and messages."""
+    try:
+        return InstanceSpec.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or (first.get("ctx") or {}).get("at", "instance")
+        raise ReconcilerError(f"invalid instance option {where}: {first['msg']}") from None

@@ -94,11 +94,16 @@ def _snake(operation: str) -> str:
 
 
 def read_instance(
-    factory: ClientFactory, spec: InstanceSpec, managed_groups: Collection[str], *, pool: ThreadPoolExecutor
+    factory: ClientFactory,
+    spec: InstanceSpec,
+    managed_groups: Collection[str] | None,
+    *,
+    pool: ThreadPoolExecutor,
 ) -> LiveInstance:
     """Read the live state of `spec`.
 
-    Distributions are read for the groups named in `managed_groups`, plus the default group when any
+    Distributions are read for the groups named in `managed_groups` (None: every group, for export),
+    plus the default group when any
     group is managed: its sign-in config tells whether telephony is about to go where agents
     cannot sign in.
     """
@@ -176,7 +181,9 @@ def read_instance(
     )
 
 
-def _is_managed(summary: dict[str, Any], keys: Collection[str]) -> bool:
+def _is_managed(summary: dict[str, Any], keys: Collection[str] | None) -> bool:
+    if keys is None:
+        return True
     return any(k in (summary.get("Name"), summary.get("Id"), summary.get("Arn")) for k in keys)
 
 

@@ -1,0 +1,58 @@
+"""Suite-wide isolation: no test may reach AWS or read the developer's AWS configuration.
+
+Every test gets dummy credentials and empty AWS config files, so boto3 can only ever talk to the
+emulator endpoints the tests start on 127.0.0.1. Integration fixtures for the reconciler's own
+commands live here too: an emulator with the demo state, and the endpoint set the way users set
+it (AWS_ENDPOINT_URL_CONNECT).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.emulator.server import Emulator
+from reconciler.emulator.testing import running_emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_STATE = ROOT / "desired-state"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", help="run the larger reliability runs")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="larger run: use --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    empty = tmp_path_factory.getbasetemp() / "aws-empty"
+    empty.touch()
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATESTTESTTEST0000")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("RECONCILER_DEBUG", raising=False)
+
+
+@pytest.fixture
+def demo_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """The emulator with the demo live state, reachable through AWS_ENDPOINT_URL_CONNECT."""
+    with running_emulator() as emu:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CONNECT", emu.url)
+        yield emu
