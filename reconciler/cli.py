@@ -22,8 +22,6 @@ from reconciler.connect import ClientFactory
 from reconciler.diagnostics import LoadError
 from reconciler.emulator.cli import emulator_command
 from reconciler.errors import ReconcilerError
-from reconciler.journal import Journal
-from reconciler.journal import default_path as default_journal_path
 from reconciler.model import DesiredState
 from reconciler.plan import Plan
 from reconciler.render import FORMATS, render
@@ -209,17 +207,38 @@ def _confirm(count: int) -> None:
 
 
 def _run_apply(
-    made: Plan, desired: DesiredState, factory: ClientFactory, *, journal_path: str | None, settings: Settings
+    made: Plan,
+    desired: DesiredState,
+    factory: ClientFactory,
+    *,
+    journal_path: str | None,
+    settings: Settings,
+    lock: str,
+    operation: str,
 ) -> Report:
     progress = _Progress()
     settings.on_result = progress
-    if settings.dry_run:
-        return workflow.applier(factory, desired, made, None, settings).run(made)
-    with Journal(journal_path or default_journal_path()) as journal:
-        try:
-            return workflow.applier(factory, desired, made, journal, settings).run(made)
-        finally:
-            progress.close()
+    try:
+        return workflow.run_apply(
+            made,
+            desired,
+            factory,
+            journal_path=journal_path,
+            settings=settings,
+            lock=lock,
+            operation=operation,
+        )
+    finally:
+        progress.close()
+
+
+lock_option = click.option(
+    "--lock",
+    default=lambda: os.environ.get("RECONCILER_LOCK", "file"),
+    show_default="file, or $RECONCILER_LOCK",
+    metavar="BACKEND",
+    help="Where the per-instance apply lock lives: file, file://FOLDER or dynamodb://TABLE.",
+)
 
 
 @cli.command()
@@ -239,6 +258,7 @@ def _run_apply(
     metavar="SECONDS",
     help="How long to wait for a busy group.",
 )
+@lock_option
 @endpoint_option
 @color_option
 @reports_errors
@@ -251,6 +271,7 @@ def apply(
     fail_fast: bool,
     journal_path: str | None,
     wait_timeout: float,
+    lock: str,
     endpoint_url: str | None,
     color: bool | None,
 ) -> None:
@@ -275,7 +296,9 @@ def apply(
         click.echo(render(made, "text", color=_use_color(color)), nl=False)
         _confirm(len(made.updates))
     settings = Settings(fail_fast=fail_fast, dry_run=dry_run, wait_timeout=wait_timeout)
-    report = _run_apply(made, desired, factory, journal_path=journal_path, settings=settings)
+    report = _run_apply(
+        made, desired, factory, journal_path=journal_path, settings=settings, lock=lock, operation="apply"
+    )
     if dry_run:
         click.echo(render_dry_run(made, report), nl=False)
     else:
@@ -289,6 +312,7 @@ def apply(
 @click.option("--dry-run", is_flag=True, help="Print the restoring calls and make no write.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--journal", "journal_path", metavar="FILE", help="Journal of the rollback itself.")
+@lock_option
 @endpoint_option
 @color_option
 @reports_errors
@@ -297,6 +321,7 @@ def rollback(
     dry_run: bool,
     auto_approve: bool,
     journal_path: str | None,
+    lock: str,
     endpoint_url: str | None,
     color: bool | None,
 ) -> None:
@@ -313,7 +338,15 @@ def rollback(
         click.echo(render(made, "text", color=_use_color(color)), nl=False)
         _confirm(len(made.updates))
     factory = workflow.make_factory(endpoint_url)
-    report = _run_apply(made, desired, factory, journal_path=journal_path, settings=Settings(dry_run=dry_run))
+    report = _run_apply(
+        made,
+        desired,
+        factory,
+        journal_path=journal_path,
+        settings=Settings(dry_run=dry_run),
+        lock=lock,
+        operation="rollback",
+    )
     click.echo(render_dry_run(made, report) if dry_run else render_summary(report), nl=False)
     if not report.ok:
         sys.exit(1)

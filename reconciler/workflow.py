@@ -17,15 +17,18 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler import __version__, loader
-from reconciler.apply import Applier, Settings
+from reconciler.apply import Applier, Report, Settings
 from reconciler.connect import ClientFactory, RateLimiter
+from reconciler.connect.dynamolock import DynamoBackend
 from reconciler.connect.reader import read_instance
 from reconciler.drift import DriftReport, drift
 from reconciler.errors import ReconcilerError
 from reconciler.export import export_documents
 from reconciler.journal import Journal
+from reconciler.journal import default_path as default_journal_path
 from reconciler.journal import read as read_journal
 from reconciler.live import LiveState
+from reconciler.lock import Backend, FileBackend, held
 from reconciler.model import DesiredInstance, DesiredState, InstanceSpec, Source
 from reconciler.plan import Kind, Plan, PlanMeta
 from reconciler.planner import make_plan
@@ -176,3 +179,44 @@ def instance_spec(fields: dict[str, str]) -> InstanceSpec:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or (first.get("ctx") or {}).get("at", "instance")
         raise ReconcilerError(f"invalid instance option {where}: {first['msg']}") from None
+
+
+def lock_backend(spec: str) -> Backend:
+    """`file` (default folder), `file://FOLDER` or `dynamodb://TABLE` -> a lock backend."""
+    if spec == "file":
+        return FileBackend()
+    if spec.startswith("file://") and len(spec) > len("file://"):
+        return FileBackend(spec.removeprefix("file://"))
+    if spec.startswith("dynamodb://") and len(spec) > len("dynamodb://"):
+        return DynamoBackend(spec.removeprefix("dynamodb://"))
+    raise ReconcilerError(f"--lock {spec!r}: use file, file://FOLDER or dynamodb://TABLE")
+
+
+def lock_keys(plan_: Plan, desired: DesiredState) -> list[str]:
+    """One lock per instance the plan writes to, named by account, Region and instance ID."""
+    names = {c.instance for c in plan_.updates}
+    return [
+        f"connect-reconciler/{i.spec.account or '-'}/{i.spec.region}/{i.spec.instance_id}"
+        for i in desired.instances
+        if i.name in names
+    ]
+
+
+def run_apply(
+    made: Plan,
+    desired: DesiredState,
+    factory: ClientFactory,
+    *,
+    journal_path: str | None,
+    settings: Settings,
+    lock: str,
+    operation: str,
+) -> Report:
+    """Apply (or roll back) under the per-instance lock, journalled; a dry run takes neither."""
+    if settings.dry_run:
+        return applier(factory, desired, made, None, settings).run(made)
+    with (
+        held(lock_backend(lock), lock_keys(made, desired), operation),
+        Journal(journal_path or default_journal_path()) as journal,
+    ):
+        return applier(factory, desired, made, journal, settings).run(made)

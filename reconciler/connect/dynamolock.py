@@ -1,0 +1,104 @@
+"""The apply lock in a DynamoDB table, for CI runners on many machines.
+
+Conditional writes make it safe: a lock is put only if no item exists for the key or the existing
+one has expired, renewed and deleted only by the token that holds it. The table needs a string
+partition key `LockID` (the same layout Terraform's S3 backend uses). Lives here because it uses
+boto3, which only `reconciler.connect` imports.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from reconciler.errors import ReconcilerError
+from reconciler.lock import LockHeld, LockInfo
+
+
+class DynamoBackend:
+    def __init__(self, table: str, *, region: str | None = None, endpoint_url: str | None = None) -> None:
+        self.table = table
+        self.client: Any = boto3.client(
+            "dynamodb",
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=Config(retries={"mode": "standard", "max_attempts": 5}),
+        )
+
+    def acquire(self, info: LockInfo, now: float) -> None:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=_item(info),
+                ConditionExpression="attribute_not_exists(LockID) OR ExpiresAt < :now",
+                ExpressionAttributeValues={":now": {"N": str(Decimal(str(now)))}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise self._error("take", exc) from None
+            held = self._get(info.key)
+            if held is None:
+                raise ReconcilerError(f"lock {info.key} changed hands while being taken; try again") from None
+            raise LockHeld(held, f"DynamoDB table {self.table}, LockID {info.key}") from None
+
+    def renew(self, info: LockInfo) -> bool:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=_item(info),
+                ConditionExpression="#t = :token",
+                ExpressionAttributeNames={"#t": "Token"},
+                ExpressionAttributeValues={":token": {"S": info.token}},
+            )
+        except ClientError:
+            return False
+        return True
+
+    def release(self, info: LockInfo) -> None:
+        try:
+            self.client.delete_item(
+                TableName=self.table,
+                Key={"LockID": {"S": info.key}},
+                ConditionExpression="#t = :token",
+                ExpressionAttributeNames={"#t": "Token"},
+                ExpressionAttributeValues={":token": {"S": info.token}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise self._error("release", exc) from None
+
+    def _get(self, key: str) -> LockInfo | None:
+        try:
+            item = self.client.get_item(TableName=self.table, Key={"LockID": {"S": key}}, ConsistentRead=True)
+        except ClientError as exc:
+            raise self._error("read", exc) from None
+        raw = item.get("Item")
+        if not raw:
+            return None
+        return LockInfo(
+            key=raw["LockID"]["S"],
+            owner=raw.get("Owner", {}).get("S", "unknown"),
+            token=raw.get("Token", {}).get("S", ""),
+            operation=raw.get("Operation", {}).get("S", "unknown"),
+            acquired_at=float(raw.get("AcquiredAt", {}).get("N", "0")),
+            expires_at=float(raw.get("ExpiresAt", {}).get("N", "0")),
+        )
+
+    def _error(self, what: str, exc: ClientError) -> ReconcilerError:
+        code = exc.response.get("Error", {}).get("Code", "Unknown")
+        return ReconcilerError(f"cannot {what} the lock in DynamoDB table {self.table}: {code}")
+
+
+def _item(info: LockInfo) -> dict[str, Any]:
+    return {
+        "LockID": {"S": info.key},
+        "Owner": {"S": info.owner},
+        "Token": {"S": info.token},
+        "Operation": {"S": info.operation},
+        "AcquiredAt": {"N": repr(info.acquired_at)},
+        "ExpiresAt": {"N": repr(info.expires_at)},
+    }
