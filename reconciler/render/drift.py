@@ -102,13 +102,3 @@ def render_drift(report: DriftReport, fmt: str) -> str:
     if fmt == "markdown":
         return render_drift_markdown(report)
     return render_drift_text(report)
-
-
-__all__ = [
-    "Finding",
-    "render_drift",
-    "render_drift_json",
-    "render_drift_markdown",
-    "render_drift_text",
-    "summary",
-]
