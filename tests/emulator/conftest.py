@@ -1,0 +1,62 @@
+"""Fixtures for the emulator tests: started emulators and real boto3 clients pointing at them.
+
+Clients get dummy credentials and their Region through client kwargs (never the environment),
+and botocore retries are off by default so a test sees the raw error (``max_attempts=1``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from reconciler.emulator.generate import generate_fixture
+from reconciler.emulator.server import Emulator
+from reconciler.emulator.testing import running_emulator
+
+from .helpers import EAST, WEST, make_client
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    """A fresh emulator with the demo state (quotas and faults off)."""
+    with running_emulator() as running:
+        yield running
+
+
+@pytest.fixture
+def east(emu: Emulator) -> Any:
+    return make_client(emu, EAST)
+
+
+@pytest.fixture
+def west(emu: Emulator) -> Any:
+    return make_client(emu, WEST)
+
+
+@pytest.fixture
+def start_emulator() -> Iterator[Callable[..., Emulator]]:
+    """Factory: ``start_emulator(state=..., quotas="aws", ...)``; all are stopped after the test."""
+    started: list[Emulator] = []
+
+    def start(state: Any = None, **kwargs: Any) -> Emulator:
+        emu = Emulator(state, host="127.0.0.1", port=0, **kwargs).start()
+        started.append(emu)
+        return emu
+
+    yield start
+    for emu in started:
+        emu.stop()
+
+
+@pytest.fixture(scope="module")
+def big_fixture() -> dict[str, Any]:
+    return generate_fixture(queues=1200, flows=1050, numbers=1500, groups=25, seed=3, agent_queues=40)
+
+
+@pytest.fixture(scope="module")
+def big_emu(big_fixture: dict[str, Any]) -> Iterator[Emulator]:
+    """A read-only emulator with a generated fixture large enough to need several pages."""
+    with running_emulator(big_fixture) as running:
+        yield running

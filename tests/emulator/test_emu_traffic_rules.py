@@ -1,0 +1,184 @@
+"""UpdateTrafficDistribution: each rule valid and invalid, and cross-Region group addressing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from reconciler.emulator.server import Emulator
+
+from .helpers import (
+    DEFAULT_GROUP,
+    DEFAULT_GROUP_ARN,
+    EAST,
+    OVERFLOW_GROUP,
+    OVERFLOW_GROUP_ARN,
+    WEST,
+    error_of,
+    make_client,
+)
+
+
+def pct(east: int, west: int) -> dict[str, Any]:
+    return {"Distributions": [{"Region": EAST, "Percentage": east}, {"Region": WEST, "Percentage": west}]}
+
+
+def sign_in(east: bool, west: bool) -> dict[str, Any]:
+    return {"Distributions": [{"Region": EAST, "Enabled": east}, {"Region": WEST, "Enabled": west}]}
+
+
+def test_valid_update_changes_distribution_and_failover_time(east: Any) -> None:
+    before = time.time()
+    east.update_traffic_distribution(
+        Id=DEFAULT_GROUP,
+        TelephonyConfig=pct(30, 70),
+        AgentConfig=pct(40, 60),
+        SignInConfig=sign_in(True, True),
+    )
+    dist = east.get_traffic_distribution(Id=DEFAULT_GROUP)
+    assert dist["TelephonyConfig"] == pct(30, 70)
+    assert dist["AgentConfig"] == pct(40, 60)
+    assert dist["SignInConfig"] == sign_in(True, True)
+    assert dist["LastFailoverTime"].timestamp() >= before - 1
+
+
+def test_omitted_agent_and_sign_in_configs_are_kept(east: Any) -> None:
+    east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(0, 100))
+    dist = east.get_traffic_distribution(Id=DEFAULT_GROUP)
+    assert dist["TelephonyConfig"] == pct(0, 100)
+    assert dist["AgentConfig"] == pct(100, 0)
+    assert dist["SignInConfig"] == sign_in(True, False)
+
+
+def test_unchanged_telephony_keeps_last_failover_time(east: Any) -> None:
+    east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(100, 0), AgentConfig=pct(50, 50))
+    assert "LastFailoverTime" not in east.get_traffic_distribution(Id=DEFAULT_GROUP)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "why"),
+    [
+        ({"AgentConfig": pct(50, 50)}, "no TelephonyConfig"),
+        ({"TelephonyConfig": pct(55, 45)}, "not multiples of 10"),
+        ({"TelephonyConfig": pct(60, 30)}, "sum is 90"),
+        ({"TelephonyConfig": {"Distributions": [{"Region": EAST, "Percentage": 100}]}}, "missing Region"),
+        (
+            {
+                "TelephonyConfig": {
+                    "Distributions": [
+                        {"Region": EAST, "Percentage": 50},
+                        {"Region": EAST, "Percentage": 50},
+                    ]
+                }
+            },
+            "Region twice",
+        ),
+        (
+            {
+                "TelephonyConfig": {
+                    "Distributions": [
+                        {"Region": EAST, "Percentage": 50},
+                        {"Region": "eu-west-2", "Percentage": 50},
+                    ]
+                }
+            },
+            "foreign Region",
+        ),
+        ({"TelephonyConfig": pct(100, 0), "AgentConfig": pct(70, 20)}, "agents sum to 90"),
+        ({"TelephonyConfig": pct(100, 0), "SignInConfig": sign_in(False, False)}, "no sign-in Region"),
+        (
+            {
+                "TelephonyConfig": pct(100, 0),
+                "SignInConfig": {"Distributions": [{"Region": EAST, "Enabled": True}]},
+            },
+            "sign-in misses a Region",
+        ),
+    ],
+)
+def test_invalid_updates_are_invalid_request(east: Any, kwargs: dict[str, Any], why: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        east.update_traffic_distribution(Id=DEFAULT_GROUP, **kwargs)
+    assert error_of(exc) == ("InvalidRequestException", 400), why
+    assert east.get_traffic_distribution(Id=DEFAULT_GROUP)["TelephonyConfig"] == pct(100, 0)
+
+
+def test_sign_in_config_only_on_default_group(west: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        west.update_traffic_distribution(
+            Id=OVERFLOW_GROUP, TelephonyConfig=pct(50, 50), SignInConfig=sign_in(True, True)
+        )
+    assert error_of(exc) == ("InvalidRequestException", 400)
+    west.update_traffic_distribution(Id=OVERFLOW_GROUP, TelephonyConfig=pct(20, 80), AgentConfig=pct(20, 80))
+    assert west.get_traffic_distribution(Id=OVERFLOW_GROUP)["AgentConfig"] == pct(20, 80)
+
+
+@pytest.mark.parametrize("status", ["UPDATE_IN_PROGRESS", "CREATION_IN_PROGRESS", "PENDING_DELETION"])
+def test_group_must_be_active(emu: Emulator, east: Any, status: str) -> None:
+    emu.set_group_status(DEFAULT_GROUP, status)
+    with pytest.raises(ClientError) as exc:
+        east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
+    assert error_of(exc) == ("InvalidRequestException", 400)
+    emu.set_group_status(DEFAULT_GROUP, "ACTIVE")
+    east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
+
+
+def test_update_in_progress_window(start_emulator: Any) -> None:
+    emu = start_emulator(update_in_progress_seconds=0.3)
+    east = make_client(emu, EAST)
+    east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
+    group = east.describe_traffic_distribution_group(TrafficDistributionGroupId=DEFAULT_GROUP)
+    assert group["TrafficDistributionGroup"]["Status"] == "UPDATE_IN_PROGRESS"
+    with pytest.raises(ClientError) as exc:
+        east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(100, 0))
+    assert error_of(exc) == ("InvalidRequestException", 400)
+    time.sleep(0.35)
+    assert (
+        east.list_traffic_distribution_groups()["TrafficDistributionGroupSummaryList"][0]["Status"]
+        == "ACTIVE"
+    )
+    east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(100, 0))
+
+
+def test_replica_region_needs_the_full_arn(east: Any, west: Any) -> None:
+    calls: list[Callable[[], Any]] = [
+        lambda: west.get_traffic_distribution(Id=DEFAULT_GROUP),
+        lambda: west.describe_traffic_distribution_group(TrafficDistributionGroupId=DEFAULT_GROUP),
+        lambda: west.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(0, 100)),
+        lambda: east.get_traffic_distribution(Id=OVERFLOW_GROUP),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc) == ("ResourceNotFoundException", 404)
+    west.update_traffic_distribution(
+        Id=DEFAULT_GROUP_ARN, TelephonyConfig=pct(0, 100), AgentConfig=pct(0, 100)
+    )
+    assert east.get_traffic_distribution(Id=DEFAULT_GROUP_ARN)["TelephonyConfig"] == pct(0, 100)
+    assert east.get_traffic_distribution(Id=OVERFLOW_GROUP_ARN)["Id"] == OVERFLOW_GROUP
+    # the home Region accepts the ARN too
+    assert east.describe_traffic_distribution_group(TrafficDistributionGroupId=DEFAULT_GROUP_ARN)
+
+
+def test_arn_naming_the_wrong_home_region_is_not_found(west: Any) -> None:
+    wrong = DEFAULT_GROUP_ARN.replace(EAST, WEST)
+    with pytest.raises(ClientError) as exc:
+        west.get_traffic_distribution(Id=wrong)
+    assert error_of(exc) == ("ResourceNotFoundException", 404)
+
+
+def test_other_account_cannot_see_the_group(start_emulator: Any) -> None:
+    from reconciler.emulator.state import EmulatorState
+
+    state = EmulatorState.demo()
+    state.access_keys["AKIAOTHERACCOUNT0000"] = "444455556666"
+    emu = start_emulator(state)
+    other = make_client(emu, EAST, access_key="AKIAOTHERACCOUNT0000")
+    with pytest.raises(ClientError) as exc:
+        other.get_traffic_distribution(Id=DEFAULT_GROUP_ARN)
+    assert error_of(exc) == ("ResourceNotFoundException", 404)
+    assert other.list_traffic_distribution_groups()["TrafficDistributionGroupSummaryList"] == []
+    assert emu.calls()[-1]["account"] == "444455556666"
