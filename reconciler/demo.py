@@ -40,6 +40,9 @@ def main(state_dir: str = "desired-state") -> int:
             AWS_CONFIG_FILE=os.devnull,
             AWS_SHARED_CREDENTIALS_FILE=os.devnull,
             AWS_EC2_METADATA_DISABLED="true",
+            # the apply lock too stays in the scratch folder: a RECONCILER_LOCK of the user's own
+            # (dynamodb://TABLE) would otherwise send the demo's apply to real AWS
+            RECONCILER_LOCK=f"file://{Path(work, 'locks')}",
         )
         plan_file = str(Path(work, "demo.plan.json"))
         journal = str(Path(work, "apply.jsonl"))

@@ -14,9 +14,11 @@ from typing import Any
 import yaml
 
 from reconciler.live import LiveGroup, LiveInstance, LiveQueue, number_identity
-from reconciler.model import InstanceSpec
+from reconciler.model import UUID_RE, InstanceSpec
 
-HEADER = "# yaml-language-server: $schema=https://connect-reconciler.dev/schema/desired-state.json\n"
+# The modeline the README documents: the committed schema, relative to desired-state/NAME/ (where
+# export writes by default). The schema's `$id` URL is an identifier, not a hosted file.
+HEADER = "# yaml-language-server: $schema=../../schema/desired-state.json\n"
 
 
 def export_documents(spec: InstanceSpec, live: LiveInstance) -> dict[str, str]:
@@ -40,6 +42,11 @@ def export_documents(spec: InstanceSpec, live: LiveInstance) -> dict[str, str]:
     return files
 
 
+def _by_name(name: str, count: int) -> bool:
+    """Whether `name` reads back as this one object: unique, and not mistaken for an ID or ARN."""
+    return count == 1 and bool(name) and not UUID_RE.match(name) and not name.startswith("arn:")
+
+
 def _dump(data: dict[str, Any]) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=110)
 
@@ -50,7 +57,7 @@ def _groups(live: LiveInstance) -> dict[str, Any]:
     for group in sorted(live.groups, key=lambda g: (not g.is_default, g.name)):
         body = _group(group)
         if body is not None:
-            out[group.name if names[group.name] == 1 and group.name else group.arn] = body
+            out[group.name if _by_name(group.name, names[group.name]) else group.arn] = body
     return out
 
 
@@ -77,7 +84,7 @@ def _queues(live: LiveInstance) -> dict[str, Any]:
     for queue in sorted(live.queues, key=lambda q: q.name):
         body = _queue(queue, live, flow_names, numbers)
         if body:
-            out[queue.name if names[queue.name] == 1 and queue.name else queue.id] = body
+            out[queue.name if _by_name(queue.name, names[queue.name]) else queue.id] = body
     return out
 
 
@@ -85,7 +92,7 @@ def _queue(
     queue: LiveQueue, live: LiveInstance, flow_names: Counter[str], numbers: Counter[str]
 ) -> dict[str, Any]:
     body: dict[str, Any] = {}
-    if queue.caller_id_name:
+    if queue.caller_id_name and queue.caller_id_name.strip():  # git refuses a blank name
         body["callerIdName"] = queue.caller_id_name
     if queue.caller_id_number:
         number = live.numbers_by_identity.get(number_identity(queue.caller_id_number))
@@ -94,5 +101,5 @@ def _queue(
     if queue.whisper_flow_id:
         flow = live.flows_by_id.get(queue.whisper_flow_id)
         if flow is not None and flow.type == "OUTBOUND_WHISPER":
-            body["whisperFlow"] = flow.name if flow_names[flow.name] == 1 else flow.id
+            body["whisperFlow"] = flow.name if _by_name(flow.name, flow_names[flow.name]) else flow.id
     return body

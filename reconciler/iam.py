@@ -32,8 +32,11 @@ def _arns(spec: InstanceSpec, kinds: tuple[str, ...]) -> list[str]:
     return arns
 
 
-def policy(desired: DesiredState, mode: str) -> dict[str, Any]:
-    """The policy document for `mode` ("plan" or "apply") over every instance in `desired`."""
+def policy(desired: DesiredState, mode: str, lock_table: str | None = None) -> dict[str, Any]:
+    """The policy document for `mode` ("plan" or "apply") over every instance in `desired`.
+
+    With `lock_table`, the apply policy may also hold the apply lock in that DynamoDB table.
+    """
     if mode not in ("plan", "apply"):
         raise ValueError(f"mode must be plan or apply, not {mode!r}")
     specs = [i.spec for i in desired.instances]
@@ -64,6 +67,16 @@ def policy(desired: DesiredState, mode: str) -> dict[str, Any]:
                 "Resource": resources("instance", "queue", "flow", "number"),
             },
         ]
+        if lock_table:
+            accounts = sorted({spec.account or "*" for spec in specs})
+            statements.append(
+                {
+                    "Sid": "ApplyLock",
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"],
+                    "Resource": [f"arn:aws:dynamodb:*:{account}:table/{lock_table}" for account in accounts],
+                }
+            )
     return {"Version": "2012-10-17", "Statement": statements}
 
 

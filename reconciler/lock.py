@@ -88,30 +88,33 @@ class FileBackend:
         path = self._path(info.key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            # Publish a complete file with link(): it fails if the lock exists, and nobody can
+            # ever read a half-written lock (an empty one would look expired and be broken).
+            tmp = self.folder / f".{path.name}.{info.token}"
+            tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
         except OSError as exc:
-            raise ReconcilerError(f"cannot create the lock folder {self.folder}: {exc.strerror}") from None
-        for _ in range(3):
-            try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                held = self._read(path)
-                if held is not None and held.expires_at > now:
-                    raise LockHeld(held, str(path)) from None
-                self._break(path)
-                continue
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(asdict(info)))
-                handle.flush()
-                os.fsync(handle.fileno())
-            return
-        raise ReconcilerError(f"could not take the lock {path}: it keeps changing hands")
+            raise ReconcilerError(f"cannot write in the lock folder {self.folder}: {exc.strerror}") from None
+        try:
+            for _ in range(3):
+                try:
+                    os.link(tmp, path)
+                    return
+                except FileExistsError:
+                    held = self._read(path)
+                    if held is not None and held.expires_at > now:
+                        raise LockHeld(held, str(path)) from None
+                    self._break(path, now)
+            raise ReconcilerError(f"could not take the lock {path}: it keeps changing hands")
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
     def renew(self, info: LockInfo) -> bool:
         path = self._path(info.key)
         held = self._read(path)
         if held is None or held.token != info.token:
             return False
-        tmp = path.with_suffix(f".renew-{info.token}")
+        tmp = self.folder / f".{path.name}.renew-{info.token}"
         tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
         os.replace(tmp, path)
         return True
@@ -130,14 +133,26 @@ class FileBackend:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError):
-            # A torn or foreign file: treat it as expired so it can be broken.
-            return LockInfo(str(path), "unknown", "", "unknown", 0.0, 0.0)
+            # Not ours to read (locks are published whole): expired once it is a minute old.
+            try:
+                age_limit = path.stat().st_mtime + 60
+            except OSError:
+                age_limit = 0.0
+            return LockInfo(str(path), "an unreadable lock file", "", "unknown", 0.0, age_limit)
 
-    @staticmethod
-    def _break(path: Path) -> None:
-        stale = path.with_name(f"{path.name}.stale-{uuid.uuid4().hex}")
+    def _break(self, path: Path, now: float) -> None:
+        """Move an expired lock aside; if what was moved turns out to be live, put it back."""
+        stale = path.with_name(f".{path.name}.stale-{uuid.uuid4().hex}")
+        try:
+            os.rename(path, stale)  # only one of several breakers gets the file
+        except FileNotFoundError:
+            return
+        moved = self._read(stale)
+        if moved is not None and moved.expires_at > now:
+            # Another process took the lock between our read and the rename: restore it.
+            with contextlib.suppress(FileExistsError, FileNotFoundError):
+                os.link(stale, path)
         with contextlib.suppress(FileNotFoundError):
-            os.rename(path, stale)  # only one of several breakers wins; the others retry
             stale.unlink()
 
 

@@ -1,4 +1,10 @@
-"""Drift reports as text (logs), markdown (the drift issue's body) and JSON (tooling): pure functions."""
+"""Drift reports as text (logs), markdown (the drift issue's body) and JSON (tooling): pure functions.
+
+Names, caller IDs and messages come from Connect and from YAML: as in the plan renderers, the text
+form spells out non-printable characters (`values.clean`, `values.quote`) so a name cannot repaint
+a CI log or forge a line, and the markdown form puts them through `mdsafe`, so that the drift issue
+cannot grow a forged table row, a link or an @mention from a queue's name.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import json
 from typing import Any
 
 from reconciler.drift import DriftReport, FindingKind
+from reconciler.render import mdsafe
+from reconciler.render.values import clean, quote
 
 _TITLES = {
     FindingKind.CHANGED: "changed outside git",
@@ -20,7 +28,14 @@ def _value(value: Any) -> str:
         return "(none)"
     if isinstance(value, dict):
         return ", ".join(f"{k} {_scalar(v)}" for k, v in value.items())
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
+    return quote(value) if isinstance(value, str) else str(value)
+
+
+def _md_value(value: Any) -> str:
+    """A value in a table cell: strings (literals from Connect or git) as code spans."""
+    if isinstance(value, str):
+        return mdsafe.code(value, table=True)
+    return _value(value)
 
 
 def _scalar(value: Any) -> str:
@@ -49,14 +64,14 @@ def render_drift_text(report: DriftReport) -> str:
         lines.append(f"{kind.value}: {_TITLES[kind]}")
         for finding in found:
             labels = f" [{', '.join(finding.labels)}]" if finding.labels else ""
-            lines.append(f"  ! {finding.address}{labels}")
+            lines.append(f"  ! {clean(finding.address)}{labels}")
             lines.extend(
                 f"      {f.field}: live {_value(f.before)}; git {_value(f.after)}" for f in finding.fields
             )
             if finding.message:
-                lines.append(f"      {finding.message}")
+                lines.append(f"      {clean(finding.message)}")
             if finding.source:
-                lines.append(f"      defined at {finding.source}")
+                lines.append(f"      defined at {clean(finding.source)}")
         lines.append("")
     if any("failover" in f.labels for f in report.findings):
         lines.append(
@@ -66,10 +81,6 @@ def render_drift_text(report: DriftReport) -> str:
         lines.append("")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
 def render_drift_markdown(report: DriftReport) -> str:
@@ -83,10 +94,11 @@ def render_drift_markdown(report: DriftReport) -> str:
         ]
     lines += ["| finding | resource | labels | live → git |", "|---|---|---|---|"]
     for finding in report.findings:
-        detail = "; ".join(f"{f.field}: {_value(f.before)} → {_value(f.after)}" for f in finding.fields)
-        detail = detail or finding.message
+        detail = "; ".join(f"{f.field}: {_md_value(f.before)} → {_md_value(f.after)}" for f in finding.fields)
+        detail = detail or mdsafe.text(finding.message)
         labels = ", ".join(finding.labels)
-        lines.append(f"| {finding.finding.value} | `{_md(finding.address)}` | {labels} | {_md(detail)} |")
+        resource = mdsafe.code(finding.address, table=True)
+        lines.append(f"| {finding.finding.value} | {resource} | {labels} | {detail} |")
     return "\n".join(lines) + "\n"
 
 

@@ -170,3 +170,17 @@ def test_dynamodb_lock_renewal_extends_the_expiry(dynamodb: str, table: str) -> 
     with pytest.raises(LockHeld) as refused:
         backend.acquire(new_info(KEY, "apply", ttl=60), time.time() + 60)
     assert refused.value.info.expires_at == pytest.approx(longer.expires_at)
+
+
+def test_iam_policy_lock_table_allows_exactly_the_lock_calls() -> None:
+    result = CliRunner().invoke(
+        cli, ["iam-policy", "--state-dir", str(DEMO_STATE), "--mode", "apply", "--lock-table", "connect-locks"]
+    )
+    assert result.exit_code == 0, result.stderr
+    statements = {s["Sid"]: s for s in json.loads(result.stdout)["Statement"]}
+    lock = statements["ApplyLock"]
+    assert lock["Action"] == ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+    assert lock["Resource"] == ["arn:aws:dynamodb:*:111122223333:table/connect-locks"]
+    refused = CliRunner().invoke(cli, ["iam-policy", "--state-dir", str(DEMO_STATE), "--lock-table", "t"])
+    assert refused.exit_code == 1
+    assert "only applies to --mode apply" in refused.stderr
