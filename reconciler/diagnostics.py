@@ -29,7 +29,9 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        # One problem, one line: a key or file name may hold a newline or another control character.
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class LoadError(ReconcilerError):
@@ -99,8 +101,9 @@ def _message(kind: str, err: Any, given: Any, field: str, loc: tuple[str | int, 
     if kind == "string_pattern_mismatch":
         return _pattern_message(field, given, loc)
     if kind in ("string_too_short", "string_too_long"):
-        limits = {"callerIdName": "1-255", "whisperFlow": "1-500"}.get(field, "at least 1")
-        return f"must be {limits} characters, got {len(given) if isinstance(given, str) else 0}"
+        limits = {"callerIdName": "1-255 characters", "whisperFlow": "1-500 characters"}
+        length = len(given) if isinstance(given, str) else 0
+        return f"must be {limits.get(field, 'at least 1 character')}, got {length}"
     return str(err["msg"])
 
 

@@ -8,12 +8,13 @@ duplicate groups and queues, and Regions against the instance's Region pair.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -26,12 +27,15 @@ from reconciler.model import (
     DesiredState,
     GroupSpec,
     InstanceSpec,
+    QueueSpec,
     Source,
     StateFile,
 )
 from reconciler.yamlsource import Document, SourceError, decode, parse
 
 SUFFIXES = (".yaml", ".yml")
+
+_Spec = TypeVar("_Spec", GroupSpec, QueueSpec)
 
 # Fields that hold text even when the YAML scalar looks like a number or a bool (`+12065550100`).
 _TEXT_FIELDS = {
@@ -113,8 +117,32 @@ def _parse_file(shown: str, folder: Path, data: bytes, problems: list[Diagnostic
         state = StateFile.model_validate(value)
     except ValidationError as exc:
         problems.extend(translate(shown, doc, err) for err in exc.errors())
-        return None
+        salvaged = _salvage(value)
+        return None if salvaged is None else _Parsed(shown, folder, doc, salvaged)
     return _Parsed(shown, folder, doc, state)
+
+
+def _salvage(value: dict[str, Any]) -> StateFile | None:
+    """The parts of an invalid file that are valid on their own, so that the checks across files
+    (Regions, ARNs, duplicates, owners) still run on them and every problem is reported at once.
+    None when the file's instance block is invalid: which instance its folder manages is unknown."""
+    instance = None
+    if "instance" in value:
+        try:
+            instance = InstanceSpec.model_validate(value["instance"])
+        except ValidationError:
+            return None
+    groups = _valid_entries(value.get("trafficDistributionGroups"), GroupSpec)
+    queues = _valid_entries(value.get("queues"), QueueSpec)
+    return StateFile.model_construct(instance=instance, traffic_distribution_groups=groups, queues=queues)
+
+
+def _valid_entries(entries: Any, spec_type: type[_Spec]) -> dict[str, _Spec]:
+    valid: dict[str, _Spec] = {}
+    for name, entry in entries.items() if isinstance(entries, dict) else ():
+        with contextlib.suppress(ValidationError):
+            valid[name] = spec_type.model_validate(entry)
+    return valid
 
 
 def _text_fields_as_written(doc: Document) -> Any:
@@ -152,7 +180,6 @@ def _assemble(
         spec = item.state.instance
         if spec is None:
             continue
-        line = item.doc.line_of(("instance",))
         for other in owners.values():
             other_spec = other.state.instance
             assert other_spec is not None
@@ -161,7 +188,7 @@ def _assemble(
                 problems.append(
                     Diagnostic(
                         item.file,
-                        line,
+                        item.doc.line_of(("instance", "name")),
                         "instance.name",
                         f"instance {spec.name!r} is already defined at {first}",
                     )
@@ -170,7 +197,7 @@ def _assemble(
                 problems.append(
                     Diagnostic(
                         item.file,
-                        line,
+                        item.doc.line_of(("instance", "id")),
                         "instance.id",
                         f"instance {spec.instance_id} is already defined at {first} (as {other_spec.name!r})",
                     )
@@ -209,12 +236,19 @@ def _owner_of(
             return owners[0]
         if len(owners) > 1:
             names = ", ".join(sorted(o.state.instance.name for o in owners if o.state.instance))
+            if folder == item.folder:
+                where = "its folder"
+            elif folder == root:
+                where = "the state directory"
+            else:
+                where = f"its parent folder {folder.relative_to(root).as_posix()}/"
             problems.append(
                 Diagnostic(
                     item.file,
                     1,
                     "",
-                    f"belongs to no single instance: its folder defines {names}; add an instance block",
+                    f"belongs to no single instance: {where} defines {len(owners)} instances ({names}); "
+                    "give each instance a folder of its own",
                 )
             )
             return None
@@ -259,7 +293,7 @@ def _collect(
                     problems.append(
                         Diagnostic(
                             item.file,
-                            src.line,
+                            item.doc.line_of(("trafficDistributionGroups", key, "default")),
                             f"{path}.default",
                             f"only one group can be the default; {default_at} is already marked default",
                         )
@@ -300,7 +334,7 @@ def _check_group_regions(
         base = ("trafficDistributionGroups", key, name)
         for region in dist:
             if region not in pair:
-                close = difflib.get_close_matches(region, pair, n=1, cutoff=0.6)
+                close = difflib.get_close_matches(region, pair, n=1, cutoff=0.8)  # typos, not other Regions
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 problems.append(
                     Diagnostic(

@@ -15,7 +15,16 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -62,13 +71,6 @@ class _Frozen(BaseModel):
                         at=str(key),
                     )
         return data
-
-
-def _check_percentages(what: str, dist: dict[str, int]) -> None:
-    # Range and steps of 10 are field constraints (they show in the schema); the sum needs them all.
-    total = sum(dist.values())
-    if total != 100:
-        raise _rule(f"percentages sum to {total}, must be 100", at=what)
 
 
 class InstanceSpec(_Frozen):
@@ -147,18 +149,26 @@ class GroupSpec(_Frozen):
         description="Regions agents may sign in to (default group only; at least one true). " + NOT_CLEARABLE,
     )
 
+    @field_validator("telephony", "agents")
+    @classmethod
+    def _sum_is_100(cls, dist: dict[str, int] | None) -> dict[str, int] | None:
+        # Range and steps of 10 are field constraints (they show in the schema); the sum needs them
+        # all. A field validator, so that it is reported along with errors in the other fields.
+        if dist is not None and (total := sum(dist.values())) != 100:
+            raise _rule(f"percentages sum to {total}, must be 100")
+        return dist
+
     @model_validator(mode="after")
     def _check(self) -> GroupSpec:
         if self.telephony is None and self.agents is None and self.sign_in is None:
             raise _rule("nothing to manage: give telephony (and optionally agents, signIn)")
         if self.telephony is None:
-            given = " and ".join(k for k, v in (("agents", self.agents), ("signIn", self.sign_in)) if v)
+            given = " and ".join(
+                k for k, v in (("agents", self.agents), ("signIn", self.sign_in)) if v is not None
+            )
             raise _rule(
                 f"telephony is required when {given} is given (Amazon Connect refuses an update without it)"
             )
-        _check_percentages("telephony", self.telephony)
-        if self.agents is not None:
-            _check_percentages("agents", self.agents)
         if self.sign_in is not None:
             if not self.default:
                 raise _rule("signIn is only allowed on the default group (set default: true)", at="signIn")
@@ -250,9 +260,33 @@ class StateFile(_Frozen):
 def json_schema() -> dict[str, Any]:
     """JSON Schema of one desired-state file, as editors' YAML language servers consume it."""
     schema = StateFile.model_json_schema(by_alias=True, mode="validation")
+    _drop_null(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://connect-reconciler.dev/schema/desired-state.json"
     return schema
+
+
+def _drop_null(node: Any) -> None:
+    """Remove `null` from every `anyOf`: None is only the Python default for "not managed", and the
+    YAML may not say null (`_no_empty_values` refuses it), so editors must flag `callerIdName:` too."""
+    if isinstance(node, list):
+        for item in node:
+            _drop_null(item)
+        return
+    if not isinstance(node, dict):
+        return
+    options = node.get("anyOf")
+    if isinstance(options, list) and {"type": "null"} in options:
+        rest = [o for o in options if o != {"type": "null"}]
+        del node["anyOf"]
+        if "default" in node and node["default"] is None:
+            del node["default"]
+        if len(rest) == 1:
+            node.update(rest[0])
+        else:
+            node["anyOf"] = rest
+    for value in node.values():
+        _drop_null(value)
 
 
 @dataclass(frozen=True)

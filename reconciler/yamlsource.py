@@ -70,17 +70,29 @@ def parse(text: str) -> Document:
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
         raise SourceError(line, f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        # Its str() spans two lines and counts characters, not lines; say where the character is.
+        line = text[: exc.position].count("\n") + 1
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise SourceError(line, f"invalid YAML: character {char} is not allowed in YAML text") from None
     except yaml.YAMLError as exc:
         raise SourceError(1, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise SourceError(1, "invalid YAML: nested too deeply") from None
-    nodes = [n for n in nodes if n is not None]
+    # A document with nothing in it (`---` alone, or after the last document) is not content.
+    nodes = [
+        n
+        for n in nodes
+        if n is not None and not (isinstance(n, yaml.ScalarNode) and n.value == "" and n.style is None)
+    ]
     if not nodes:
         raise SourceError(
             1, "empty file: expected a mapping with instance, trafficDistributionGroups, queues"
         )
     if len(nodes) > 1:
-        raise SourceError(nodes[1].start_mark.line + 1, "more than one YAML document ('---'): one per file")
+        raise SourceError(
+            _separator_line(text, nodes[1]), "more than one YAML document ('---'): one per file"
+        )
     root = nodes[0]
     if not isinstance(root, yaml.MappingNode):
         raise SourceError(root.start_mark.line + 1, f"expected a mapping at the top level, got {_kind(root)}")
@@ -92,6 +104,15 @@ def parse(text: str) -> Document:
     except RecursionError:
         raise SourceError(1, "invalid YAML: nested too deeply") from None
     return doc
+
+
+def _separator_line(text: str, node: yaml.Node) -> int:
+    """The line of the `---` that starts the document holding `node` (else the node's own line)."""
+    lines = text.splitlines()
+    for index in range(min(node.start_mark.line, len(lines) - 1), -1, -1):
+        if lines[index].startswith("---"):
+            return index + 1
+    return node.start_mark.line + 1
 
 
 def _kind(node: yaml.Node) -> str:
@@ -125,8 +146,18 @@ class _Walker:
             doc.plain_text[path] = node.value
         try:
             return self.constructor.construct_object(node, deep=True)
-        except (ConstructorError, ValueError) as exc:
-            raise SourceError(node.start_mark.line + 1, f"invalid YAML value {node.value!r}: {exc}") from None
+        except Exception as exc:
+            # A tagged scalar PyYAML cannot build (`!!set x`, `!!bool maybe`, `!!timestamp abc`): one
+            # line, without the multi-line mark str(ConstructorError) adds, nor a KeyError's repr.
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            if isinstance(exc, ConstructorError) and exc.problem:
+                detail = exc.problem.replace("tag:yaml.org,2002:", "!!")
+            elif isinstance(exc, ValueError):
+                detail = str(exc)
+            else:
+                detail = f"cannot be read as {tag}"
+            line = node.start_mark.line + 1
+            raise SourceError(line, f"invalid YAML value {node.value!r}: {detail}") from None
 
     def _mapping(self, node: yaml.MappingNode, path: Path, doc: Document) -> dict[str, Any]:
         result: dict[str, Any] = {}

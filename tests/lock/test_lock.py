@@ -165,7 +165,9 @@ def test_dynamodb_lock_renewal_extends_the_expiry(dynamodb: str, table: str) -> 
     info = new_info(KEY, "apply", ttl=5)
     backend.acquire(info, time.time())
     longer = new_info(KEY, "apply", ttl=500)
-    renewed = type(info)(info.key, info.owner, info.token, info.operation, info.acquired_at, longer.expires_at)
+    renewed = type(info)(
+        info.key, info.owner, info.token, info.operation, info.acquired_at, longer.expires_at
+    )
     assert backend.renew(renewed) is True
     with pytest.raises(LockHeld) as refused:
         backend.acquire(new_info(KEY, "apply", ttl=60), time.time() + 60)
@@ -174,7 +176,8 @@ def test_dynamodb_lock_renewal_extends_the_expiry(dynamodb: str, table: str) -> 
 
 def test_iam_policy_lock_table_allows_exactly_the_lock_calls() -> None:
     result = CliRunner().invoke(
-        cli, ["iam-policy", "--state-dir", str(DEMO_STATE), "--mode", "apply", "--lock-table", "connect-locks"]
+        cli,
+        ["iam-policy", "--state-dir", str(DEMO_STATE), "--mode", "apply", "--lock-table", "connect-locks"],
     )
     assert result.exit_code == 0, result.stderr
     statements = {s["Sid"]: s for s in json.loads(result.stdout)["Statement"]}
