@@ -14,6 +14,7 @@ of the traffic after the change, as AWS advises.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from reconciler.compare import changed_fields, fingerprint, group_values, queue_values
 from reconciler.diagnostics import Diagnostic, LoadError
 from reconciler.live import LiveGroup, LiveInstance, LiveState, number_identity
-from reconciler.model import DesiredGroup, DesiredInstance, DesiredQueue, DesiredState
+from reconciler.model import DesiredGroup, DesiredInstance, DesiredQueue, DesiredState, Source
 from reconciler.plan import Action, Change, FieldChange, InstanceSummary, Kind, Plan, Risk
 from reconciler.requests import queue_request, traffic_request
 from reconciler.resolve import Resolver, Unresolved
@@ -83,6 +84,7 @@ def _plan_instance(
             resolved_groups.append((group, resolver.group(group.key)))
         except Unresolved as exc:
             problems.append(_problem(group.source, f"trafficDistributionGroups.{group.key}", str(exc)))
+    problems.extend(_defined_twice(instance, resolver, resolved_groups))
     sign_in_after = _sign_in_after(resolved_groups, live)
     planners: list[Callable[[], Change | None]] = [
         functools.partial(_group_change, instance, g, lg, live, sign_in_after) for g, lg in resolved_groups
@@ -99,6 +101,29 @@ def _plan_instance(
         else:
             changes.append(change)
     return changes, unchanged
+
+
+def _defined_twice(
+    instance: DesiredInstance, resolver: Resolver, groups: list[tuple[DesiredGroup, LiveGroup]]
+) -> list[Diagnostic]:
+    """Two keys naming one resource (its name and its ID, say) would plan two writes to it."""
+    keyed = [
+        ("trafficDistributionGroups", "traffic distribution group", g.key, g.source, lg.id)
+        for g, lg in groups
+    ]
+    for queue in instance.queues:
+        with contextlib.suppress(Unresolved):  # reported when the queue is planned
+            keyed.append(("queues", "queue", queue.key, queue.source, resolver.queue(queue.key).id))
+    first: dict[str, tuple[str, Source]] = {}
+    found = []
+    for section, what, key, source, resource_id in keyed:
+        if resource_id in first:
+            other, at = first[resource_id]
+            message = f"names the same {what} as {other!r} at {at}; define it once"
+            found.append(_problem(source, f"{section}.{key}", message))
+        else:
+            first[resource_id] = (key, source)
+    return found
 
 
 class _Failed(Exception):
@@ -119,9 +144,10 @@ def _problem(source: Any, path: str, message: str) -> Diagnostic:
 def _sign_in_after(
     resolved: list[tuple[DesiredGroup, LiveGroup]], live: LiveInstance
 ) -> dict[str, bool] | None:
-    """Where agents may sign in once the plan is applied (the default group's sign-in config)."""
+    """Where agents may sign in once the plan is applied (the default group's sign-in config);
+    a blocked default group keeps its live sign-in config."""
     for group, live_group in resolved:
-        if live_group.is_default and group.spec.sign_in is not None:
+        if live_group.is_default and group.spec.sign_in is not None and live_group.status == "ACTIVE":
             return dict(group.spec.sign_in)
     default = next((g for g in live.groups if g.is_default), None)
     if default is None or default.distribution is None:

@@ -23,7 +23,7 @@ from reconciler.connect.ratelimit import RateLimiter
 if TYPE_CHECKING:
     from mypy_boto3_connect import ConnectClient
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # HTTP attempts per call, the first one included
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ class ClientFactory:
         self.endpoint_url = endpoint_url
         self.limiter = limiter if limiter is not None else RateLimiter()
         self.config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            # botocore's `max_attempts` counts retries only; `total_max_attempts` counts every attempt.
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             connect_timeout=5,
             read_timeout=read_timeout,
             max_pool_connections=20,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.connect.clients import ClientFactory, Target
 from reconciler.connect.errors import ConnectCallError, translate
 from reconciler.live import Distribution, LiveFlow, LiveGroup, LiveInstance, LivePhoneNumber, LiveQueue
-from reconciler.model import InstanceSpec
+from reconciler.model import GROUP_ARN_RE, InstanceSpec
 
 if TYPE_CHECKING:
     from mypy_boto3_connect import ConnectClient
@@ -69,17 +69,15 @@ class _Reader:
         try:
             response: dict[str, Any] = call(**kwargs)
         except Exception as exc:
-            raise translate(
-                exc, instance=self.spec.name, operation=operation, region=self.spec.region
-            ) from None
+            raise translate(exc, instance=self.spec.name, operation=operation, region=self.region) from None
         return response
 
     def _broken(self, operation: str, why: str) -> ConnectCallError:
-        message = f"{self.spec.name}: {operation} in {self.spec.region} failed: {why}"
+        message = f"{self.spec.name}: {operation} in {self.region} failed: {why}"
         return ConnectCallError(
             message,
             operation=operation,
-            region=self.spec.region,
+            region=self.region,
             code="Pagination",
             status=None,
             retryable=False,
@@ -182,9 +180,17 @@ def read_instance(
 
 
 def _is_managed(summary: dict[str, Any], keys: Collection[str] | None) -> bool:
+    """Whether a desired key names this group, matched the way `resolve.Resolver.group` matches it
+    (a name exactly; an ID or ARN by the group ID, in any case), so that every group the planner
+    resolves has its distribution read."""
     if keys is None:
         return True
-    return any(k in (summary.get("Name"), summary.get("Id"), summary.get("Arn")) for k in keys)
+    ids = {str(summary.get("Id", "")).lower(), str(summary.get("Arn", "")).lower()}
+    for key in keys:
+        arn = GROUP_ARN_RE.match(key)
+        if key == summary.get("Name") or (arn.group(3) if arn else key).lower() in ids:
+            return True
+    return False
 
 
 def _read_group(reader: _Reader, arn: str) -> tuple[dict[str, Any], dict[str, Any]]:
