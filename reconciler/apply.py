@@ -8,10 +8,11 @@ The rules, in the order apply meets them:
 2. Changes run in the plan's order, in batches of consecutive steps of the same instance, wave and
    kind: batches one after another, the changes of a batch side by side within the rate limiter.
 3. Each write is journalled before it is sent and after it returns. A group that is not ACTIVE, or
-   answers ResourceConflictException, is waited for up to `wait_timeout`. A traffic write whose
+   answers ResourceConflictException, is waited for up to `wait_timeout`, then read again: someone
+   else was changing it, so if its values moved the change is `stale`. A traffic write whose
    Region cannot be reached after retries is sent to the other Region of the pair.
-4. After a batch, each change is read back until it shows the planned values (bounded re-reads for
-   eventual consistency); one that does not converge is `failed`.
+4. After a batch, each change is read back, in the Region that took the write, until it shows the
+   planned values (bounded re-reads for eventual consistency); one that does not converge is `failed`.
 One failure does not stop independent changes unless `fail_fast` is set.
 """
 
@@ -27,6 +28,7 @@ from typing import Any
 
 from reconciler.compare import fingerprint, group_values, live_values, queue_values
 from reconciler.connect import ClientFactory, ConnectCallError, writer
+from reconciler.connect.clients import Target
 from reconciler.connect.reader import target_of
 from reconciler.journal import Journal
 from reconciler.live import LiveGroup, LiveInstance, LiveState
@@ -64,7 +66,8 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not any(r.outcome in (Outcome.FAILED, Outcome.STALE) for r in self.results)
+        """True when the desired state was reached: nothing failed, stale, blocked or not attempted."""
+        return not any(r.outcome in (Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED) for r in self.results)
 
 
 @dataclass
@@ -169,12 +172,7 @@ class Applier:
         if live_values(change, live, list(change.expected)) == change.expected:
             return Result(change, Outcome.ALREADY, "live already has the planned values")
         if fingerprint(current) != change.fingerprint:
-            changed = [k for k, v in current.items() if change.planned_against.get(k) != v]
-            return Result(
-                change,
-                Outcome.STALE,
-                f"changed since the plan was made ({', '.join(changed)}); not overwritten",
-            )
+            return Result(change, Outcome.STALE, _stale_message(change, current))
         return None
 
     # --- writing ----------------------------------------------------------------------------
@@ -193,11 +191,14 @@ class Applier:
         )
         try:
             region = self._send(change, spec, live)
+        except _Moved as moved:
+            self._journal("change-finished", **_identity(change), outcome="stale", message=str(moved))
+            return Result(change, Outcome.STALE, str(moved))
         except ConnectCallError as exc:
             self._journal(
                 "change-finished", **_identity(change), outcome="failed", message=str(exc), code=exc.code
             )
-            return Result(change, Outcome.FAILED, f"{exc.code}: {exc}")
+            return Result(change, Outcome.FAILED, str(exc))
         self._journal("change-finished", **_identity(change), outcome="sent", region=region)
         return Result(change, Outcome.APPLIED, region=region)
 
@@ -226,9 +227,12 @@ class Applier:
         assert change.request is not None
         target = target_of(spec, region)
         deadline = time.monotonic() + self.settings.wait_timeout
+        waited = False
         while True:
             status = writer.group_status(self.factory, target, change.resource_arn)
             if status == "ACTIVE":
+                if waited:  # a busy group was being changed by someone else: is this change stale now?
+                    self._recheck(change, spec, target)
                 try:
                     writer.update_traffic_distribution(
                         self.factory, target, change.resource_arn, change.request.body
@@ -241,14 +245,24 @@ class Applier:
             if time.monotonic() >= deadline:
                 raise ConnectCallError(
                     f"{change.instance}: group {change.name} is still {status} "
-                    f"after waiting {self.settings.wait_timeout:.0f}s",
+                    f"after waiting {self.settings.wait_timeout:g}s",
                     operation="UpdateTrafficDistribution",
                     region=region,
                     code="GroupNotActive",
                     status=None,
                     retryable=False,
                 )
+            waited = True
             self.settings.sleep(self.settings.poll_interval)
+
+    def _recheck(self, change: Change, spec: InstanceSpec, target: Target) -> None:
+        """Raise `_Moved` when the group no longer has the values the change was planned against."""
+        distribution = writer.traffic_distribution(self.factory, target, change.resource_arn)
+        group = LiveGroup(change.resource_id, change.resource_arn, change.name, "ACTIVE", False, distribution)
+        values = group_values(group, spec.regions)
+        current = {k: values.get(k) for k in change.planned_against}
+        if fingerprint(current) != change.fingerprint and current != change.expected:
+            raise _Moved(_stale_message(change, current))
 
     # --- verifying --------------------------------------------------------------------------
 
@@ -260,7 +274,7 @@ class Applier:
             still: list[Result] = []
             for result in pending:
                 try:
-                    seen = self._read_back(result.change)
+                    seen = self._read_back(result.change, result.region)
                 except ConnectCallError as exc:
                     seen = {"error": str(exc)}
                 if seen == result.change.expected:
@@ -271,16 +285,18 @@ class Applier:
             pending = still
             if not pending:
                 return
-            self.settings.sleep(delay)
-            delay = min(delay * 2, 8.0)
+            if attempt + 1 < self.settings.verify_attempts:  # no pointless wait after the last read
+                self.settings.sleep(delay)
+                delay = min(delay * 2, 8.0)
         for result in pending:
             message = "written, but reading it back never showed the planned values"
             self._journal("change-unverified", **_identity(result.change), message=message)
             yield Result(result.change, Outcome.FAILED, message, result.region)
 
-    def _read_back(self, change: Change) -> dict[str, Any]:
+    def _read_back(self, change: Change, region: str | None) -> dict[str, Any]:
+        """Read in the Region that took the write: after a failover the other one may be down."""
         spec = self.specs[change.instance]
-        target = target_of(spec)
+        target = target_of(spec, region)
         if change.kind is Kind.QUEUE:
             queue = writer.describe_queue(self.factory, target, spec.instance_id, change.resource_id)
             values = queue_values(queue)
@@ -309,6 +325,15 @@ class Applier:
     def _journal(self, event: str, **fields: Any) -> None:
         if self.journal is not None and not self.settings.dry_run:
             self.journal.record(event, **fields)
+
+
+class _Moved(Exception):
+    """Live values changed after the refresh (seen after waiting for a busy group): stale."""
+
+
+def _stale_message(change: Change, current: dict[str, Any]) -> str:
+    changed = [k for k, v in current.items() if change.planned_against.get(k) != v]
+    return f"changed since the plan was made ({', '.join(changed)}); not overwritten"
 
 
 def _region(change: Change) -> str | None:

@@ -73,6 +73,10 @@ state_dir_option = click.option(
 )
 
 
+class _UsageError(click.UsageError):
+    exit_code = 1
+
+
 class _Cli(click.Group):
     """Usage errors exit 1, not click's 2: exit 2 means "changes" or "drift" in this contract."""
 
@@ -80,15 +84,17 @@ class _Cli(click.Group):
         try:
             return super().make_context(*args, **kwargs)
         except click.UsageError as exc:
-            exc.exit_code = 1
-            raise
+            if isinstance(exc, _UsageError):
+                raise
+            raise _UsageError(exc.format_message(), exc.ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            exc.exit_code = 1
-            raise
+            if isinstance(exc, _UsageError):
+                raise
+            raise _UsageError(exc.format_message(), exc.ctx) from None
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -308,6 +314,8 @@ def apply(
         made = workflow.plan(state_dir, instance=instance, factory=factory)
     if not made.updates:
         click.echo(render(made, "text", color=_use_color(color)), nl=False)
+        if made.blocked:
+            _fail(f"Nothing can be applied: {len(made.blocked)} blocked change(s) wait for their group.")
         click.echo("Nothing to apply.")
         return
     if not dry_run and not auto_approve:

@@ -36,14 +36,23 @@ class Journal:
         self.path = path
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._handle: TextIO | None = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            # "x": a journal records one run; appending to an old one (maybe torn) would corrupt both.
+            self._handle: TextIO | None = open(path, "x", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except FileExistsError:
+            if Path(path).is_file():
+                raise ReconcilerError(
+                    f"the journal {path} already exists; give each apply a new --journal path"
+                ) from None
+            raise ReconcilerError(f"cannot write the journal {path}: a parent is not a folder") from None
         except OSError as exc:
             raise ReconcilerError(f"cannot write the journal {path}: {exc.strerror or exc}") from None
         self._lock = threading.Lock()
 
     def record(self, event: str, **fields: Any) -> None:
-        line = json.dumps({"event": event, "time": now_iso(), **fields}, sort_keys=True, ensure_ascii=False)
-        with self._lock:
+        with self._lock:  # stamped under the lock, so the file's order is the order of the times
+            line = json.dumps(
+                {"event": event, "time": now_iso(), **fields}, sort_keys=True, ensure_ascii=False
+            )
             if self._handle is None:
                 raise ReconcilerError(f"journal {self.path} is closed")
             self._handle.write(line + "\n")

@@ -30,6 +30,12 @@ _REFUSED = {
 def rollback_plan(records: list[dict[str, Any]], origin: str) -> tuple[Plan, dict[str, InstanceSpec]]:
     """Build the restoring plan (last change first) and the instances it needs, from journal records."""
     header = records[0]
+    applies = sum(1 for r in records if r["event"] == "apply-started")
+    if applies > 1:  # restores of two applies would be planned against each other's values
+        raise ReconcilerError(
+            f"{origin}: holds the records of {applies} applies (the journal file was reused); "
+            "rollback needs the journal of one apply: split the file at each apply-started line"
+        )
     try:
         specs = {s.name: s for s in (InstanceSpec.model_validate(i) for i in header.get("instances", []))}
     except ValidationError:
@@ -41,6 +47,8 @@ def rollback_plan(records: list[dict[str, Any]], origin: str) -> tuple[Plan, dic
         end = finished.get(record["address"])
         if end is not None and end.get("outcome") == "failed" and end.get("code") in _REFUSED:
             continue  # Connect refused the write: nothing to undo
+        if end is not None and end.get("outcome") == "stale":
+            continue  # found changed by someone else before it was sent: nothing was written
         if record.get("restore") is None:
             continue
         changes.append(_restoring_change(record, len(changes) + 1))
@@ -68,6 +76,9 @@ def _restoring_change(record: dict[str, Any], step: int) -> Change:
     before: dict[str, Any] = record["before"]
     restore = ApiRequest.model_validate(record["restore"])
     restored = {k: v for k, v in before.items() if v is not None}
+    # Connect refuses empty values, so a field the apply set where there was none cannot be unset:
+    # say so instead of showing a change to "(none)" that the restore request cannot make.
+    kept = sorted(k for k, v in wrote.items() if v is not None and before.get(k) is None)
     return Change(
         step=step,
         instance=record["instance"],
@@ -79,11 +90,15 @@ def _restoring_change(record: dict[str, Any], step: int) -> Change:
         fields=tuple(
             FieldChange(field=k, before=wrote.get(k), after=before.get(k))
             for k in sorted({*wrote, *before})
-            if wrote.get(k) != before.get(k)
+            if wrote.get(k) != before.get(k) and k not in kept
         ),
         request=restore,
         fingerprint=fingerprint(wrote),
         planned_against=wrote,
         expected=restored,
+        warnings=tuple(
+            f"{k} had no value before the apply and Connect cannot clear a field: it keeps {wrote[k]!r}"
+            for k in kept
+        ),
         source=f"journal step {record.get('step')}",
     )

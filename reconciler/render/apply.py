@@ -54,6 +54,8 @@ def render_summary(report: Report) -> str:
     text = f"Apply: {counts}."
     if report.journal:
         text += f"\nJournal: {report.journal}"
+    if report.count(Outcome.STALE):
+        text += "\nStale: changed in Connect by someone else since the plan, so not overwritten."
     if not report.ok:
-        text += "\nRe-run `reconciler plan` to see what is left; stale changes were made by someone else."
+        text += "\nRe-run `reconciler plan` to see what is left."
     return text + "\n"
