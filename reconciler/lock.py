@@ -3,7 +3,8 @@
 Two applies interleaving on one instance could each pass the stale check and then write over each
 other, so apply and rollback take a lock per instance first. The second one refuses and says who
 holds the lock, since when, and until when. Locks expire (a killed CI job must not block the next
-one forever) and a running apply renews its lock in the background well before that.
+one forever), a lock file whose process is gone from this machine is taken over at once, and a
+running apply renews its lock in the background well before it expires.
 
 Backends: a lock file per instance under `.reconciler/locks/` (the default, for one machine), or a
 DynamoDB table with conditional writes (`--lock dynamodb://TABLE`, for CI runners on many machines,
@@ -13,6 +14,7 @@ the way Terraform's S3 backend locks); that one lives in `reconciler.connect.dyn
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import getpass
 import json
@@ -42,6 +44,20 @@ class LockInfo:
     operation: str
     acquired_at: float
     expires_at: float
+    host: str = ""
+    pid: int = 0
+
+    def holder_is_gone(self) -> bool:
+        """True when the holder ran on this machine and its process no longer exists."""
+        if not self.pid or self.host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
 
     def describe(self) -> str:
         def when(t: float) -> str:
@@ -71,7 +87,9 @@ def new_info(key: str, operation: str, ttl: float, now: float | None = None) -> 
     start = time.time() if now is None else now
     run = os.environ.get("GITHUB_RUN_ID")
     owner = f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}" + (f" run {run}" if run else "")
-    return LockInfo(key, owner, uuid.uuid4().hex, operation, start, start + ttl)
+    return LockInfo(
+        key, owner, uuid.uuid4().hex, operation, start, start + ttl, socket.gethostname(), os.getpid()
+    )
 
 
 class FileBackend:
@@ -101,7 +119,8 @@ class FileBackend:
                     return
                 except FileExistsError:
                     held = self._read(path)
-                    if held is not None and held.expires_at > now:
+                    # A killed apply on this machine leaves its lock behind: it need not expire.
+                    if held is not None and held.expires_at > now and not held.holder_is_gone():
                         raise LockHeld(held, str(path)) from None
                     self._break(path, now)
             raise ReconcilerError(f"could not take the lock {path}: it keeps changing hands")
@@ -148,7 +167,7 @@ class FileBackend:
         except FileNotFoundError:
             return
         moved = self._read(stale)
-        if moved is not None and moved.expires_at > now:
+        if moved is not None and moved.expires_at > now and not moved.holder_is_gone():
             # Another process took the lock between our read and the rename: restore it.
             with contextlib.suppress(FileExistsError, FileNotFoundError):
                 os.link(stale, path)
@@ -184,7 +203,7 @@ def _renew(backend: Backend, taken: list[LockInfo], ttl: float, stop: threading.
     while not stop.wait(ttl / 3):
         for index, info in enumerate(taken):
             now = time.time()
-            fresh = LockInfo(info.key, info.owner, info.token, info.operation, info.acquired_at, now + ttl)
+            fresh = dataclasses.replace(info, expires_at=now + ttl)
             with contextlib.suppress(Exception):
                 if backend.renew(fresh):
                     taken[index] = fresh

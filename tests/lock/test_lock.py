@@ -187,3 +187,21 @@ def test_iam_policy_lock_table_allows_exactly_the_lock_calls() -> None:
     refused = CliRunner().invoke(cli, ["iam-policy", "--state-dir", str(DEMO_STATE), "--lock-table", "t"])
     assert refused.exit_code == 1
     assert "only applies to --mode apply" in refused.stderr
+
+
+def test_a_lock_left_by_a_killed_process_on_this_machine_is_taken_over(tmp_path: Path) -> None:
+    import dataclasses
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], check=True, capture_output=True, text=True
+    )
+    backend = FileBackend(str(tmp_path))
+    left = dataclasses.replace(new_info(KEY, "apply", ttl=600), pid=int(gone.stdout))
+    backend.acquire(left, time.time())
+    fresh = new_info(KEY, "apply", ttl=600)
+    backend.acquire(fresh, time.time())  # not refused: the holder's process no longer exists
+    assert json.loads(next(tmp_path.glob("*.lock")).read_text())["token"] == fresh.token
+    with pytest.raises(LockHeld):  # but a live holder (this process) still blocks
+        backend.acquire(new_info(KEY, "apply", ttl=600), time.time())
