@@ -8,6 +8,7 @@ instances, instances read concurrently, and the metadata (time, git commit) a sa
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -50,8 +51,33 @@ def load_desired(state_dir: str, instance: str | None = None) -> DesiredState:
     return replace(desired, instances=(chosen,))
 
 
+RATE_ENV = "RECONCILER_RATE_LIMIT"
+
+
 def make_factory(endpoint_url: str | None = None, limiter: RateLimiter | None = None) -> ClientFactory:
-    return ClientFactory(endpoint_url=endpoint_url, limiter=limiter)
+    """Clients for one run, sharing one rate limiter (from RECONCILER_RATE_LIMIT when set)."""
+    return ClientFactory(endpoint_url=endpoint_url, limiter=limiter or rate_limiter(os.environ.get(RATE_ENV)))
+
+
+def rate_limiter(setting: str | None) -> RateLimiter:
+    """`RATE` or `RATE/BURST` requests per second per operation, or `off`; unset: Connect's quotas.
+
+    Accounts whose quotas AWS has raised can go faster; `off` is for emulators with quotas off.
+    """
+    if setting is None or not setting.strip():
+        return RateLimiter()
+    text = setting.strip().lower()
+    if text in ("off", "0"):
+        return RateLimiter(rate=0)
+    rate_text, _, burst_text = text.partition("/")
+    try:
+        rate = float(rate_text)
+        burst = int(burst_text) if burst_text else max(1, int(rate * 2))
+    except ValueError:
+        raise ReconcilerError(f"{RATE_ENV}={setting!r}: use RATE, RATE/BURST (e.g. 10/20) or off") from None
+    if rate <= 0 or burst < 1:
+        raise ReconcilerError(f"{RATE_ENV}={setting!r}: the rate and burst must be positive (or use off)")
+    return RateLimiter(rate=rate, burst=burst)
 
 
 def read_live(desired: DesiredState, factory: ClientFactory) -> LiveState:
