@@ -66,8 +66,12 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """True when the desired state was reached: nothing failed, stale, blocked or not attempted."""
-        return not any(r.outcome in (Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED) for r in self.results)
+        """True when everything asked for was done: nothing failed, stale, blocked or not attempted.
+
+        Changes held back by --changed-since (reverts of changes made outside git) do not count.
+        """
+        bad = (Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED)
+        return not any(r.outcome in bad and not r.change.held for r in self.results)
 
 
 @dataclass

@@ -134,6 +134,12 @@ endpoint_option = click.option(
     help="Connect endpoint to use instead of boto3's own settings (AWS_ENDPOINT_URL_CONNECT, profiles).",
 )
 instance_option = click.option("--instance", metavar="NAME", help="Only this instance (its `instance.name`).")
+changed_since_option = click.option(
+    "--changed-since",
+    metavar="REV",
+    help="Only change resources whose YAML changed since git revision REV; hold back reverting "
+    "changes made outside git (for apply on merge).",
+)
 color_option = click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: only on a terminal)."
 )
@@ -167,6 +173,7 @@ def _write_atomically(path: str, text: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--out", metavar="FILE", help="Save the plan (JSON) for `reconciler apply FILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@changed_since_option
 @endpoint_option
 @color_option
 @reports_errors
@@ -176,6 +183,7 @@ def plan(
     fmt: str,
     out: str | None,
     detailed_exitcode: bool,
+    changed_since: str | None,
     endpoint_url: str | None,
     color: bool | None,
 ) -> None:
@@ -183,7 +191,9 @@ def plan(
 
     Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
     """
-    made = workflow.plan(state_dir, instance=instance, factory=workflow.make_factory(endpoint_url))
+    made = workflow.plan(
+        state_dir, instance=instance, factory=workflow.make_factory(endpoint_url), changed_since=changed_since
+    )
     if out:
         _write_atomically(out, made.to_json())
     click.echo(render(made, fmt, color=_use_color(color) and fmt == "text"), nl=False)
@@ -283,6 +293,7 @@ lock_option = click.option(
     help="How long to wait for a busy group.",
 )
 @lock_option
+@changed_since_option
 @endpoint_option
 @color_option
 @reports_errors
@@ -296,6 +307,7 @@ def apply(
     journal_path: str | None,
     wait_timeout: float,
     lock: str,
+    changed_since: str | None,
     endpoint_url: str | None,
     color: bool | None,
 ) -> None:
@@ -306,16 +318,19 @@ def apply(
     """
     factory = workflow.make_factory(endpoint_url)
     if planfile:
-        if instance:
-            raise ReconcilerError("--instance applies to a new plan only; a saved plan is applied whole")
+        if instance or changed_since:
+            raise ReconcilerError(
+                "--instance and --changed-since shape a new plan; a saved plan is applied as it was made"
+            )
         made, desired = workflow.load_plan(planfile, state_dir)
     else:
         desired = workflow.load_desired(state_dir, instance)
-        made = workflow.plan(state_dir, instance=instance, factory=factory)
+        made = workflow.plan(state_dir, instance=instance, factory=factory, changed_since=changed_since)
     if not made.updates:
         click.echo(render(made, "text", color=_use_color(color)), nl=False)
-        if made.blocked:
-            _fail(f"Nothing can be applied: {len(made.blocked)} blocked change(s) wait for their group.")
+        waiting = [c for c in made.blocked if not c.held]
+        if waiting:
+            _fail(f"Nothing can be applied: {len(waiting)} blocked change(s) wait for their group.")
         click.echo("Nothing to apply.")
         return
     if not dry_run and not auto_approve:

@@ -77,6 +77,8 @@ class Change(_Value):
     warnings: tuple[str, ...] = ()
     reason: str | None = None  # why a blocked change cannot be made now
     source: str = ""  # file:line of the desired definition
+    key: str = ""  # the key it has in the desired state (a name, ID or ARN)
+    held: bool = False  # blocked on purpose by --changed-since: a revert of drift, not a failure
     order: int = 0  # the wave the user set (`order:`), 0 by default
 
     @property

@@ -56,10 +56,11 @@ def make_plan(desired: DesiredState, live: LiveState) -> Plan:
         )
     if problems:
         raise LoadError(problems)
-    return Plan(desired_digest=desired.digest, instances=tuple(summaries), changes=_number_steps(changes))
+    return Plan(desired_digest=desired.digest, instances=tuple(summaries), changes=number_steps(changes))
 
 
-def _number_steps(changes: list[Change]) -> tuple[Change, ...]:
+def number_steps(changes: list[Change]) -> tuple[Change, ...]:
+    """Sort into apply order and number the changes that will be applied (blocked ones get none)."""
     ordered = sorted(changes, key=lambda c: (c.instance, c.order, _KIND_RANK[c.kind], c.name, c.resource_id))
     step = 0
     result = []
@@ -68,7 +69,7 @@ def _number_steps(changes: list[Change]) -> tuple[Change, ...]:
             step += 1
             result.append(change.model_copy(update={"step": step}))
         else:
-            result.append(change)
+            result.append(change.model_copy(update={"step": None}))
     return tuple(result)
 
 
@@ -208,6 +209,7 @@ def _group_change(
         warnings=warnings,
         reason=f"group is {live_group.status}; Connect only changes ACTIVE groups" if blocked else None,
         source=str(group.source),
+        key=group.key,
         order=spec.order or 0,
     )
 
@@ -302,6 +304,7 @@ def _queue_change(instance: DesiredInstance, queue: DesiredQueue, resolver: Reso
         expected=sent,
         warnings=tuple(warnings),
         source=str(queue.source),
+        key=queue.key,
         order=spec.order or 0,
     )
 

@@ -8,8 +8,11 @@ instances, instances read concurrently, and the metadata (time, git commit) a sa
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import subprocess
+import tarfile
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -17,7 +20,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from reconciler import __version__, loader
+from reconciler import __version__, loader, scope
 from reconciler.apply import Applier, Report, Settings
 from reconciler.connect import ClientFactory, RateLimiter
 from reconciler.connect.dynamolock import DynamoBackend
@@ -129,11 +132,20 @@ def applier(
     return Applier(factory, specs, read, journal, settings)
 
 
-def plan(state_dir: str, *, instance: str | None = None, factory: ClientFactory) -> Plan:
-    """Load, read, plan, and stamp the plan with where and when it was made."""
+def plan(
+    state_dir: str, *, instance: str | None = None, factory: ClientFactory, changed_since: str | None = None
+) -> Plan:
+    """Load, read, plan, and stamp the plan with where and when it was made.
+
+    With `changed_since`, updates to resources whose YAML is unchanged since that git revision
+    are held back as blocked (see `reconciler.scope`).
+    """
+    before = desired_at(changed_since, state_dir) if changed_since else None
     desired = load_desired(state_dir, instance)
     live = read_live(desired, factory)
     made = make_plan(desired, live)
+    if changed_since:
+        made = scope.changed_since(made, desired, before, changed_since)
     meta = PlanMeta(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         tool_version=__version__,
@@ -246,3 +258,44 @@ def run_apply(
         Journal(journal_path or default_journal_path()) as journal,
     ):
         return applier(factory, desired, made, journal, settings).run(made)
+
+
+def desired_at(ref: str, state_dir: str) -> DesiredState | None:
+    """The desired state as it was at git revision `ref`; None when there was none to load.
+
+    An all-zero revision (GitHub's "before" of a new branch) or a state directory that did not
+    exist yet means everything counts as changed. A revision git does not know is an error.
+    """
+    if not ref.strip("0"):
+        return None
+    folder = Path(state_dir).resolve()
+    top = _git(folder, "rev-parse", "--show-toplevel").strip()
+    rel = folder.relative_to(Path(top).resolve()).as_posix()
+    try:
+        _git(folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except ReconcilerError:
+        raise ReconcilerError(
+            f"--changed-since {ref}: git does not know this revision (fetch more history)"
+        ) from None
+    archive = subprocess.run(
+        ["git", "-C", top, "archive", "--format=tar", ref, "--", rel], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        return None  # the state directory did not exist at that revision
+    with tempfile.TemporaryDirectory(prefix="reconciler-ref-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        try:
+            return loader.load(os.path.join(tmp, rel))
+        except ReconcilerError:
+            return None  # an invalid state at that revision: treat everything as changed
+
+
+def _git(folder: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise ReconcilerError(f"--changed-since needs git: {exc}") from None
+    if done.returncode != 0:
+        raise ReconcilerError(f"--changed-since: {folder} is not in a git work tree ({done.stderr.strip()})")
+    return done.stdout

@@ -117,6 +117,7 @@ def test_a_telephony_change_is_the_whole_plan_value(tmp_path: Path) -> None:
             "AWS advises moving agents with telephony",
         ),
         source=f"{tmp_path / 'state' / 'demo.yaml'}:{BODY_FIRST_LINE + 1}",
+        key="anycompany-default",
     )
 
 

@@ -120,7 +120,7 @@ def test_references_by_id_and_arn_plan_exactly_like_names(tmp_path: Path) -> Non
     assert [c.name for c in named.changes] == ["anycompany-default", "Sales"]
 
     def comparable(change_list: tuple[object, ...]) -> list[dict[str, object]]:
-        return [c.model_dump(exclude={"source"}) for c in change_list]  # type: ignore[attr-defined]
+        return [c.model_dump(exclude={"source", "key"}) for c in change_list]  # type: ignore[attr-defined]
 
     assert comparable(ided.changes) == comparable(named.changes)
 

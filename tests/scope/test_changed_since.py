@@ -1,0 +1,122 @@
+"""`--changed-since REV`: apply on merge writes what the merge changed and never reverts drift."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from reconciler.cli import cli
+from reconciler.emulator.server import Emulator
+
+from ..conftest import DEMO_STATE
+
+DEFAULT_GROUP = "7d000000-0000-4000-8000-000000000001"
+INSTANCE = "4a1b2c3d-0000-4000-8000-000000000001"
+SALES = "0e000000-0000-4000-8000-000000000002"
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(DEMO_STATE, root / "desired-state")
+    git(root, "init", "-q")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", ".")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "demo")
+    return root
+
+
+def run(repo: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, [*args, "--state-dir", str(repo / "desired-state")])
+
+
+def commit_sales_rename(repo: Path) -> None:
+    path = repo / "desired-state" / "anycompany-demo" / "queues.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["queues"]["Sales"]["callerIdName"] = "AnyCompany Sales EMEA"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "rename Sales")
+
+
+def test_apply_on_merge_changes_what_git_changed_and_holds_back_a_failover(
+    demo_emulator: Emulator, repo: Path, tmp_path: Path
+) -> None:
+    assert run(repo, "apply", "--auto-approve", "--journal", str(tmp_path / "j1")).exit_code == 0
+    # An emergency failover in the console, then a merge that only renames a caller ID.
+    demo_emulator.set_traffic_distribution(DEFAULT_GROUP, telephony={"us-east-1": 0, "us-west-2": 100})
+    before = git(repo, "rev-parse", "HEAD")
+    commit_sales_rename(repo)
+    demo_emulator.clear_calls()
+
+    planned = run(repo, "plan", "--changed-since", before)
+    assert planned.exit_code == 0, planned.stderr
+    assert "not changed in git since" in planned.stdout
+    assert "Plan: 1 to change, 7 unchanged, 1 blocked." in planned.stdout
+
+    applied = run(
+        repo, "apply", "--auto-approve", "--changed-since", before, "--journal", str(tmp_path / "j2")
+    )
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    writes = [c for c in demo_emulator.calls() if c["operation"].startswith("Update")]
+    assert [w["operation"] for w in writes] == ["UpdateQueueOutboundCallerConfig"]
+    live = demo_emulator.state.to_dict()["instances"][0]
+    group = next(g for g in live["trafficDistributionGroups"] if g["id"] == DEFAULT_GROUP)
+    assert group["telephony"] == {"us-east-1": 0, "us-west-2": 100}  # the failover stays
+    sales = next(q for q in live["queues"] if q["id"] == SALES)
+    assert sales["callerIdName"] == "AnyCompany Sales EMEA"
+
+    # Reverting the failover stays possible, on purpose, without the flag.
+    reverted = run(repo, "apply", "--auto-approve", "--journal", str(tmp_path / "j3"))
+    assert reverted.exit_code == 0
+    live = demo_emulator.state.to_dict()["instances"][0]
+    group = next(g for g in live["trafficDistributionGroups"] if g["id"] == DEFAULT_GROUP)
+    assert group["telephony"] == {"us-east-1": 80, "us-west-2": 20}
+
+
+def test_a_resource_whose_yaml_changed_is_applied_even_if_live_also_drifted(
+    demo_emulator: Emulator, repo: Path, tmp_path: Path
+) -> None:
+    assert run(repo, "apply", "--auto-approve", "--journal", str(tmp_path / "j1")).exit_code == 0
+    demo_emulator.set_queue_caller_config(INSTANCE, SALES, name="Console edit")
+    before = git(repo, "rev-parse", "HEAD")
+    commit_sales_rename(repo)
+    result = run(
+        repo, "apply", "--auto-approve", "--changed-since", before, "--journal", str(tmp_path / "j2")
+    )
+    assert result.exit_code == 0
+    live = demo_emulator.state.to_dict()["instances"][0]
+    assert next(q for q in live["queues"] if q["id"] == SALES)["callerIdName"] == "AnyCompany Sales EMEA"
+
+
+def test_everything_counts_as_changed_for_a_new_branch_or_a_new_state_dir(
+    demo_emulator: Emulator, repo: Path
+) -> None:
+    zero = "0" * 40
+    planned = run(repo, "plan", "--changed-since", zero)
+    assert "Plan: 3 to change" in planned.stdout
+    assert "not changed in git" not in planned.stdout
+
+
+def test_an_unknown_revision_is_a_clear_error(demo_emulator: Emulator, repo: Path) -> None:
+    result = run(repo, "plan", "--changed-since", "no-such-rev")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: --changed-since no-such-rev: git does not know this revision (fetch more history)\n"
+    )
+
+
+def test_a_saved_plan_cannot_be_reshaped(demo_emulator: Emulator, repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    assert run(repo, "plan", "--out", str(out)).exit_code == 0
+    result = run(repo, "apply", str(out), "--changed-since", "HEAD")
+    assert result.exit_code == 1
+    assert "a saved plan is applied as it was made" in result.stderr
