@@ -1,0 +1,138 @@
+"""The command group and what every command shares: options, error reporting, exit codes.
+
+Exit codes are a contract (see README): 0 success / no changes, 2 changes or drift where asked for,
+1 any error, usage errors included. Every failure is one clear message on stderr, never a Python
+traceback (RECONCILER_DEBUG=1 shows one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from reconciler import __version__
+from reconciler.diagnostics import LoadError
+from reconciler.errors import ReconcilerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STATE_DIR_HELP = "Directory of desired-state YAML files (searched recursively)."
+
+
+def fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def reports_errors(func: F) -> F:
+    """Turn expected errors into their message and unexpected ones into one line, both exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except LoadError as exc:
+            for diagnostic in exc.diagnostics:
+                click.echo(f"error: {diagnostic}", err=True)
+            count = len(exc.diagnostics)
+            fail(f"{count} problem{'s' if count != 1 else ''} found; nothing was changed")
+        except ReconcilerError as exc:
+            fail(f"error: {exc}")
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            fail("interrupted")
+        except Exception as exc:
+            if os.environ.get("RECONCILER_DEBUG"):
+                raise
+            fail(f"internal error: {type(exc).__name__}: {exc} (set RECONCILER_DEBUG=1 for details)")
+
+    return wrapper  # type: ignore[return-value]
+
+
+state_dir_option = click.option(
+    "--state-dir",
+    default="desired-state",
+    show_default=True,
+    type=click.Path(file_okay=True, dir_okay=True, path_type=str),
+    help=STATE_DIR_HELP,
+)
+
+
+class _UsageError(click.UsageError):
+    exit_code = 1
+
+
+class _Cli(click.Group):
+    """Usage errors exit 1, not click's 2: exit 2 means "changes" or "drift" in this contract."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            if isinstance(exc, _UsageError):
+                raise
+            raise _UsageError(exc.format_message(), exc.ctx) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if isinstance(exc, _UsageError):
+                raise
+            raise _UsageError(exc.format_message(), exc.ctx) from None
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="reconciler")
+def cli() -> None:
+    """Keep Amazon Connect traffic distributions and queue outbound caller configs equal to git.
+
+    Typical flow: `validate` the YAML, `plan` against the live instance, `apply` the saved plan,
+    and run `drift` on a schedule.
+    """
+
+
+endpoint_option = click.option(
+    "--endpoint-url",
+    metavar="URL",
+    help="Connect endpoint to use instead of boto3's own settings (AWS_ENDPOINT_URL_CONNECT, profiles).",
+)
+instance_option = click.option("--instance", metavar="NAME", help="Only this instance (its `instance.name`).")
+changed_since_option = click.option(
+    "--changed-since",
+    metavar="REV",
+    help="Only change resources whose YAML changed since git revision REV; hold back reverting "
+    "changes made outside git (for apply on merge).",
+)
+color_option = click.option(
+    "--color/--no-color", default=None, help="Colour the text output (default: only on a terminal)."
+)
+
+
+def use_color(color: bool | None) -> bool:
+    if color is not None:
+        return color
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write a whole file or nothing, so a crash never leaves half a plan behind."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise ReconcilerError(f"cannot write {path}: {exc.strerror or exc}") from None
