@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from reconciler.cli import applying, desired, planning
 from reconciler.cli.base import cli
-from reconciler.emulator.cli import emulator_command
-
-cli.add_command(emulator_command, "emulator")
 
 __all__ = ["applying", "cli", "desired", "main", "planning"]
 

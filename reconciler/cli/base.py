@@ -70,7 +70,21 @@ class _UsageError(click.UsageError):
 
 
 class _Cli(click.Group):
-    """Usage errors exit 1, not click's 2: exit 2 means "changes" or "drift" in this contract."""
+    """Usage errors exit 1, not click's 2: exit 2 means "changes" or "drift" in this contract.
+
+    The `emulator` command is loaded only when used, so plan and apply do not pay for importing
+    the emulator's HTTP server and service model.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "emulator"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "emulator":
+            from reconciler.emulator.cli import emulator_command
+
+            return emulator_command
+        return super().get_command(ctx, cmd_name)
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
