@@ -13,11 +13,13 @@ The rules, in the order apply meets them:
    Region cannot be reached after retries is sent to the other Region of the pair.
 4. After a batch, each change is read back, in the Region that took the write, until it shows the
    planned values (bounded re-reads for eventual consistency); one that does not converge is `failed`.
+   Many queue changes are read back with SearchQueues pages, not one DescribeQueue each.
 One failure does not stop independent changes unless `fail_fast` is set.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,14 +31,15 @@ from typing import Any
 from reconciler.compare import fingerprint, group_values, live_values, queue_values
 from reconciler.connect import ClientFactory, ConnectCallError, writer
 from reconciler.connect.clients import Target
-from reconciler.connect.reader import target_of
+from reconciler.connect.reader import read_queues, target_of
 from reconciler.journal import Journal
-from reconciler.live import LiveGroup, LiveInstance, LiveState
+from reconciler.live import LiveGroup, LiveInstance, LiveQueue, LiveState
 from reconciler.model import InstanceSpec
 from reconciler.plan import Action, ApiRequest, Change, Kind, Plan
 from reconciler.requests import queue_request, traffic_request
 
 WRITE_WORKERS = 5
+BULK_READ_BACK = 10  # more queue changes than this in a batch: verify them with SearchQueues
 
 
 class Outcome(StrEnum):
@@ -276,9 +279,10 @@ class Applier:
         delay = self.settings.verify_delay
         for attempt in range(self.settings.verify_attempts):
             still: list[Result] = []
+            bulk = self._bulk_queues(pending)
             for result in pending:
                 try:
-                    seen = self._read_back(result.change, result.region)
+                    seen = self._read_back(result.change, result.region, bulk)
                 except ConnectCallError as exc:
                     seen = {"error": str(exc)}
                 if seen == result.change.expected:
@@ -297,12 +301,32 @@ class Applier:
             self._journal("change-unverified", **_identity(result.change), message=message)
             yield Result(result.change, Outcome.FAILED, message, result.region)
 
-    def _read_back(self, change: Change, region: str | None) -> dict[str, Any]:
+    def _bulk_queues(self, pending: list[Result]) -> dict[str, dict[str, LiveQueue]]:
+        """Queues read in pages of 500 for instances with many changes to verify.
+
+        One DescribeQueue per change would cost as much quota as the writes themselves; above
+        BULK_READ_BACK changes, SearchQueues pages read them all for a fraction of the calls.
+        """
+        counts: dict[str, int] = {}
+        for result in pending:
+            if result.change.kind is Kind.QUEUE:
+                counts[result.change.instance] = counts.get(result.change.instance, 0) + 1
+        bulk: dict[str, dict[str, LiveQueue]] = {}
+        for name, count in counts.items():
+            if count > BULK_READ_BACK:
+                with contextlib.suppress(ConnectCallError):  # fall back to one read per change
+                    bulk[name] = read_queues(self.factory, self.specs[name])
+        return bulk
+
+    def _read_back(
+        self, change: Change, region: str | None, bulk: dict[str, dict[str, LiveQueue]] | None = None
+    ) -> dict[str, Any]:
         """Read in the Region that took the write: after a failover the other one may be down."""
         spec = self.specs[change.instance]
         target = target_of(spec, region)
         if change.kind is Kind.QUEUE:
-            queue = writer.describe_queue(self.factory, target, spec.instance_id, change.resource_id)
+            known = (bulk or {}).get(change.instance, {}).get(change.resource_id)
+            queue = known or writer.describe_queue(self.factory, target, spec.instance_id, change.resource_id)
             values = queue_values(queue)
         else:
             distribution = writer.traffic_distribution(self.factory, target, change.resource_arn)

@@ -261,3 +261,16 @@ def _account_of(arns: list[str]) -> str | None:
         if len(parts) > 4 and parts[4]:
             return parts[4]
     return None
+
+
+def read_queues(factory: ClientFactory, spec: InstanceSpec) -> dict[str, LiveQueue]:
+    """Every STANDARD queue of the instance by ID, in pages of 500 (apply's bulk read-back)."""
+    reader = _Reader(factory.connect(target_of(spec)), spec)
+    pages = reader.pages(
+        "SearchQueues",
+        "Queues",
+        InstanceId=spec.instance_id,
+        MaxResults=QUEUE_PAGE,
+        SearchCriteria={"QueueTypeCondition": "STANDARD"},
+    )
+    return {q.id: q for q in (queue_from(raw) for raw in pages)}
