@@ -147,26 +147,26 @@ class Applier:
 
     def _run_batch(self, batch: list[Change], live: LiveState) -> list[Result]:
         ready: list[tuple[Change, LiveInstance]] = []
-        results: dict[str, Result] = {}
+        results: dict[tuple[str, str], Result] = {}  # by resource ID: names need not be unique
         for change in batch:
             live_instance = live.instance(change.instance)
             verdict = self._precheck(change, live_instance)
             if verdict is not None:
-                results[change.address] = self._emit(verdict)
+                results[(change.instance, change.resource_id)] = self._emit(verdict)
             else:
                 assert live_instance is not None
                 ready.append((change, live_instance))
         if self.settings.dry_run:
             for change, _ in ready:
-                results[change.address] = self._emit(
+                results[(change.instance, change.resource_id)] = self._emit(
                     Result(change, Outcome.WOULD_APPLY, region=_region(change))
                 )
         elif ready:
             with ThreadPoolExecutor(min(WRITE_WORKERS, len(ready)), thread_name_prefix="write") as pool:
                 written = list(pool.map(lambda item: self._write(*item), ready))
             for result in self._verify(written):
-                results[result.change.address] = self._emit(result)
-        return [results[c.address] for c in batch]
+                results[(result.change.instance, result.change.resource_id)] = self._emit(result)
+        return [results[(c.instance, c.resource_id)] for c in batch]
 
     def _precheck(self, change: Change, live: LiveInstance | None) -> Result | None:
         if change.action is Action.BLOCKED:

@@ -40,11 +40,15 @@ def rollback_plan(records: list[dict[str, Any]], origin: str) -> tuple[Plan, dic
         specs = {s.name: s for s in (InstanceSpec.model_validate(i) for i in header.get("instances", []))}
     except ValidationError:
         raise ReconcilerError(f"{origin}: the journal's instance records are damaged") from None
-    finished = {r["address"]: r for r in records if r["event"] == "change-finished"}
+
+    def ident(record: dict[str, Any]) -> tuple[str, str]:
+        return (str(record.get("instance")), str(record.get("resource_id")))  # names need not be unique
+
+    finished = {ident(r): r for r in records if r["event"] == "change-finished"}
     started = [r for r in records if r["event"] == "change-started"]
     changes: list[Change] = []
     for record in reversed(started):
-        end = finished.get(record["address"])
+        end = finished.get(ident(record))
         if end is not None and end.get("outcome") == "failed" and end.get("code") in _REFUSED:
             continue  # Connect refused the write: nothing to undo
         if end is not None and end.get("outcome") == "stale":
