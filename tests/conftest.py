@@ -9,8 +9,9 @@ it (AWS_ENDPOINT_URL_CONNECT).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,18 @@ def demo_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     with running_emulator() as emu:
         monkeypatch.setenv("AWS_ENDPOINT_URL_CONNECT", emu.url)
         yield emu
+
+
+@pytest.fixture
+def start_emulator() -> Iterator[Callable[..., Emulator]]:
+    """Factory: `start_emulator(state, quotas=..., faults=...)`; every emulator is stopped after."""
+    started: list[Emulator] = []
+
+    def start(state: Any = None, **kwargs: Any) -> Emulator:
+        emu = Emulator(state, host="127.0.0.1", port=0, **kwargs).start()
+        started.append(emu)
+        return emu
+
+    yield start
+    for emu in started:
+        emu.stop()

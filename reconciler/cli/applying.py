@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -65,28 +66,12 @@ def _confirm(count: int) -> None:
         fail("Apply cancelled; nothing was changed.")
 
 
-def _run_apply(
-    made: Plan,
-    desired: DesiredState,
-    factory: ClientFactory,
-    *,
-    journal_path: str | None,
-    settings: Settings,
-    lock: str,
-    operation: str,
-) -> Report:
+def _run_apply(made: Plan, desired: DesiredState, factory: ClientFactory, **options: Any) -> Report:
+    """workflow.run_apply with a progress line per change on stderr."""
     progress = _Progress()
-    settings.on_result = progress
+    options["settings"].on_result = progress
     try:
-        return workflow.run_apply(
-            made,
-            desired,
-            factory,
-            journal_path=journal_path,
-            settings=settings,
-            lock=lock,
-            operation=operation,
-        )
+        return workflow.run_apply(made, desired, factory, **options)
     finally:
         progress.close()
 

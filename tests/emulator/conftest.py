@@ -6,7 +6,7 @@ and botocore retries are off by default so a test sees the raw error (``max_atte
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,21 +33,6 @@ def east(emu: Emulator) -> Any:
 @pytest.fixture
 def west(emu: Emulator) -> Any:
     return make_client(emu, WEST)
-
-
-@pytest.fixture
-def start_emulator() -> Iterator[Callable[..., Emulator]]:
-    """Factory: ``start_emulator(state=..., quotas="aws", ...)``; all are stopped after the test."""
-    started: list[Emulator] = []
-
-    def start(state: Any = None, **kwargs: Any) -> Emulator:
-        emu = Emulator(state, host="127.0.0.1", port=0, **kwargs).start()
-        started.append(emu)
-        return emu
-
-    yield start
-    for emu in started:
-        emu.stop()
 
 
 @pytest.fixture(scope="module")

@@ -10,19 +10,18 @@ import yaml
 
 from reconciler import workflow
 from reconciler.apply import Settings
-from reconciler.connect import ClientFactory, RateLimiter
 from reconciler.emulator.generate import generate_fixture
 from reconciler.emulator.server import Emulator
+
+from ..apply.helpers import fast_factory
+
+__all__ = ["desired_tree", "fast_factory", "fast_settings", "fixture"]
 
 WRITES = ("UpdateQueueOutboundCallerConfig", "UpdateTrafficDistribution")
 
 
 def fixture(queues: int, seed: int = 0) -> dict[str, Any]:
     return generate_fixture(queues=queues, flows=6, numbers=12, groups=3, seed=seed)
-
-
-def fast_factory(emu: Emulator) -> ClientFactory:
-    return ClientFactory(endpoint_url=emu.url, limiter=RateLimiter(rate=0))
 
 
 def fast_settings(**overrides: Any) -> Settings:
