@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from reconciler import model
 from reconciler.diagnostics import Diagnostic, LoadError, translate
+from reconciler.gcpause import paused
 from reconciler.model import (
     DesiredGroup,
     DesiredInstance,
@@ -52,6 +53,7 @@ class _Parsed:
     state: StateFile
 
 
+@paused()
 def load(state_dir: str | os.PathLike[str]) -> DesiredState:
     """Load and check every `*.yaml`/`*.yml` under `state_dir`; raise `LoadError` on any problem."""
     root = Path(state_dir)

@@ -28,6 +28,7 @@ from reconciler.connect.reader import read_instance
 from reconciler.drift import DriftReport, drift
 from reconciler.errors import ReconcilerError
 from reconciler.export import export_documents
+from reconciler.gcpause import paused
 from reconciler.journal import Journal
 from reconciler.journal import default_path as default_journal_path
 from reconciler.journal import read as read_journal
@@ -88,6 +89,7 @@ def read_live(desired: DesiredState, factory: ClientFactory) -> LiveState:
     return read_specs(factory, [(i.spec, [g.key for g in i.groups]) for i in desired.instances])
 
 
+@paused()
 def read_specs(factory: ClientFactory, items: Sequence[tuple[InstanceSpec, Sequence[str]]]) -> LiveState:
     """Instances are read side by side, and the reads within each instance run concurrently."""
     with (
@@ -132,6 +134,7 @@ def applier(
     return Applier(factory, specs, read, journal, settings)
 
 
+@paused()
 def plan(
     state_dir: str, *, instance: str | None = None, factory: ClientFactory, changed_since: str | None = None
 ) -> Plan:
@@ -179,6 +182,7 @@ def load_rollback(journal_file: str) -> tuple[Plan, DesiredState]:
     return made, DesiredState(instances=instances, files=(), digest=made.desired_digest)
 
 
+@paused()
 def drift_report(
     state_dir: str, *, instance: str | None, factory: ClientFactory, include_unmanaged: bool
 ) -> DriftReport:
@@ -189,7 +193,7 @@ def drift_report(
 
 def export_instance(spec: InstanceSpec, factory: ClientFactory) -> dict[str, str]:
     """Desired-state YAML files for one live instance, every group read in full."""
-    with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read") as pool:
+    with paused(), ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read") as pool:
         live = read_instance(factory, spec, None, pool=pool)
     return export_documents(spec, live)
 
