@@ -5,6 +5,9 @@ narrowed by the instance's `profile` and `roleArn`. The endpoint comes from boto
 (`AWS_ENDPOINT_URL_CONNECT`, `AWS_ENDPOINT_URL`, profile `endpoint_url`), unless `--endpoint-url`
 overrides it. Retries are set explicitly (standard mode) rather than left to whatever the
 machine's config says, and every client shares one `RateLimiter`.
+
+Responses keep their timestamps as sent: nothing the reconciler reads uses one, and turning every
+queue's `LastModifiedTime` into a datetime was 40% of botocore's parsing of a SearchQueues page.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 
 from reconciler import __version__
@@ -94,7 +98,7 @@ class ClientFactory:
         if session is not None:
             return session
         try:
-            session = boto3.Session(profile_name=target.profile)
+            session = boto3.Session(botocore_session=_botocore_session(), profile_name=target.profile)
             if target.role_arn:
                 session = self._assume(session, target)
         except Exception as exc:
@@ -110,6 +114,7 @@ class ClientFactory:
         sts = session.client("sts", region_name=target.region)
         creds = sts.assume_role(RoleArn=target.role_arn, RoleSessionName="connect-reconciler")["Credentials"]
         return boto3.Session(
+            botocore_session=_botocore_session(),
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
@@ -122,3 +127,14 @@ class ClientFactory:
             limiter.acquire(account, region, event_name.rsplit(".", 1)[-1])
 
         client.meta.events.register("before-send.connect.*", before_send)
+
+
+def _botocore_session() -> botocore.session.Session:
+    """A botocore session whose response parsers leave timestamps as the service sent them."""
+    session = botocore.session.get_session()
+    session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_as_sent)
+    return session
+
+
+def _as_sent(value: Any) -> Any:
+    return value

@@ -17,6 +17,7 @@ import pytest
 
 from reconciler import workflow
 from reconciler.connect import ConnectCallError, RateLimiter
+from reconciler.connect.clients import Target
 from reconciler.emulator.generate import generate_fixture
 from reconciler.emulator.server import Emulator
 from reconciler.emulator.testing import running_emulator
@@ -293,3 +294,11 @@ def test_a_group_named_by_id_in_any_case_has_its_distribution_read(
         c["path"].rsplit("%2F", 1)[-1] for c in emu.calls() if c["operation"] == "GetTrafficDistribution"
     )
     assert described == [DEFAULT_GROUP, OVERFLOW_GROUP]
+
+
+def test_responses_keep_timestamps_as_sent(demo_emulator: Emulator) -> None:
+    # Parsing every queue's LastModifiedTime into a datetime was 40% of reading a page; nothing
+    # the reconciler reads uses it, so the clients leave timestamps as the service sent them.
+    client = workflow.make_factory(demo_emulator.url).connect(Target(instance="demo", region=EAST))
+    (queue, *_) = client.search_queues(InstanceId=IID, MaxResults=1)["Queues"]
+    assert isinstance(queue["LastModifiedTime"], int | float | str)
