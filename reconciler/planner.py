@@ -3,8 +3,8 @@
 Both sides are normalised before they are compared, so that a plan straight after an apply is
 empty: phone numbers are compared by identity (ID vs ARN), distributions as Region -> value maps
 (order does not matter, a Region left out counts as 0%), and a field the user did not set is not
-compared at all. deepdiff finds the fields that differ; equal resources skip it (a cheap `==`),
-which keeps a 50,000-queue plan fast.
+compared at all. A cheap `==` settles flat fields and unchanged resources; deepdiff judges nested
+values (distributions) ignoring order, which keeps a 50,000-queue plan fast.
 
 Requests carry every field (desired over live) because Connect does not document whether omitted
 fields are kept or cleared. Phone numbers are sent as the ARN without `instance/`, which works from
@@ -14,14 +14,13 @@ of the traffic after the change, as AWS advises.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Callable
 from typing import Any
 
 from reconciler.compare import changed_fields, fingerprint, group_values, queue_values
 from reconciler.diagnostics import Diagnostic, LoadError
-from reconciler.live import LiveGroup, LiveInstance, LiveState, number_identity
+from reconciler.live import LiveGroup, LiveInstance, LiveQueue, LiveState, number_identity
 from reconciler.model import DesiredGroup, DesiredInstance, DesiredQueue, DesiredState, Source
 from reconciler.plan import Action, Change, FieldChange, InstanceSummary, Kind, Plan, Risk
 from reconciler.requests import queue_request, traffic_request
@@ -85,12 +84,13 @@ def _plan_instance(
             resolved_groups.append((group, resolver.group(group.key)))
         except Unresolved as exc:
             problems.append(_problem(group.source, f"trafficDistributionGroups.{group.key}", str(exc)))
-    problems.extend(_defined_twice(instance, resolver, resolved_groups))
+    queues = [(q, _live_queue(q, resolver)) for q in instance.queues]
+    problems.extend(_defined_twice(resolved_groups, queues))
     sign_in_after = _sign_in_after(resolved_groups, live)
     planners: list[Callable[[], Change | None]] = [
         functools.partial(_group_change, instance, g, lg, live, sign_in_after) for g, lg in resolved_groups
     ]
-    planners += [functools.partial(_queue_change, instance, q, resolver) for q in instance.queues]
+    planners += [functools.partial(_queue_change, instance, q, lq, resolver) for q, lq in queues]
     for plan_one in planners:
         try:
             change = plan_one()
@@ -104,17 +104,27 @@ def _plan_instance(
     return changes, unchanged
 
 
+def _live_queue(queue: DesiredQueue, resolver: Resolver) -> LiveQueue | Diagnostic:
+    """The live queue a desired key names, or the problem to report when it names none."""
+    try:
+        return resolver.queue(queue.key)
+    except Unresolved as exc:
+        return _problem(queue.source, f"queues.{queue.key}", str(exc))
+
+
 def _defined_twice(
-    instance: DesiredInstance, resolver: Resolver, groups: list[tuple[DesiredGroup, LiveGroup]]
+    groups: list[tuple[DesiredGroup, LiveGroup]], queues: list[tuple[DesiredQueue, LiveQueue | Diagnostic]]
 ) -> list[Diagnostic]:
     """Two keys naming one resource (its name and its ID, say) would plan two writes to it."""
     keyed = [
         ("trafficDistributionGroups", "traffic distribution group", g.key, g.source, lg.id)
         for g, lg in groups
     ]
-    for queue in instance.queues:
-        with contextlib.suppress(Unresolved):  # reported when the queue is planned
-            keyed.append(("queues", "queue", queue.key, queue.source, resolver.queue(queue.key).id))
+    keyed += [
+        ("queues", "queue", q.key, q.source, lq.id)
+        for q, lq in queues
+        if isinstance(lq, LiveQueue)  # an unresolved key is reported when its queue is planned
+    ]
     first: dict[str, tuple[str, Source]] = {}
     found = []
     for section, what, key, source, resource_id in keyed:
@@ -256,12 +266,12 @@ def _group_risks(
 # --- queues -------------------------------------------------------------------------------------
 
 
-def _queue_change(instance: DesiredInstance, queue: DesiredQueue, resolver: Resolver) -> Change | None:
+def _queue_change(
+    instance: DesiredInstance, queue: DesiredQueue, live_queue: LiveQueue | Diagnostic, resolver: Resolver
+) -> Change | None:
     spec, path = queue.spec, f"queues.{queue.key}"
-    try:
-        live_queue = resolver.queue(queue.key)
-    except Unresolved as exc:
-        raise _Failed([_problem(queue.source, path, str(exc))]) from None
+    if isinstance(live_queue, Diagnostic):
+        raise _Failed([live_queue])
     managed: dict[str, Any] = {}
     problems: list[Diagnostic] = []
     if spec.caller_id_name is not None:

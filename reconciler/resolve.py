@@ -64,10 +64,16 @@ def _index(
 
 
 class Resolver:
-    """Lookups over one `LiveInstance`, indexed once."""
+    """Lookups over one `LiveInstance`, indexed once.
+
+    Flows and phone numbers are looked up once per distinct reference: thousands of queues share
+    a handful of whisper flows and caller ID numbers.
+    """
 
     def __init__(self, live: LiveInstance) -> None:
         self.live = live
+        self._flows_seen: dict[str, LiveFlow | str] = {}
+        self._numbers_seen: dict[str, LivePhoneNumber | str] = {}
         self.queues = _index("queue", live.queues, lambda q: q.name, lambda q: [q.id, q.arn])
         self.flows = _index("flow", live.flows, lambda f: f.name, lambda f: [f.id, f.arn])
         self.groups = _index(
@@ -82,6 +88,12 @@ class Resolver:
         return self.queues.find(ref, self.live, match.group(3) if match else None)
 
     def flow(self, ref: str) -> LiveFlow:
+        return _remembered(self._flows_seen, ref, self._flow)
+
+    def number(self, ref: str) -> LivePhoneNumber:
+        return _remembered(self._numbers_seen, ref, self._number)
+
+    def _flow(self, ref: str) -> LiveFlow:
         match = FLOW_ARN_RE.match(ref)
         flow = self.flows.find(ref, self.live, match.group(3) if match else None)
         if flow.type != "OUTBOUND_WHISPER":
@@ -92,7 +104,7 @@ class Resolver:
         match = GROUP_ARN_RE.match(ref)
         return self.groups.find(ref, self.live, match.group(3) if match else None)
 
-    def number(self, ref: str) -> LivePhoneNumber:
+    def _number(self, ref: str) -> LivePhoneNumber:
         if E164_RE.match(ref):
             return self.numbers.find(ref, self.live, None)
         identity = number_identity(ref)
@@ -103,3 +115,17 @@ class Resolver:
                 "or to its traffic distribution groups"
             )
         return found
+
+
+def _remembered(seen: dict[str, T | str], ref: str, lookup: Callable[[str], T]) -> T:
+    """`lookup(ref)`, or what it returned or raised (kept as the message) the first time."""
+    found = seen.get(ref)
+    if found is None:
+        try:
+            found = lookup(ref)
+        except Unresolved as exc:
+            found = str(exc)
+        seen[ref] = found
+    if isinstance(found, str):
+        raise Unresolved(found)
+    return found

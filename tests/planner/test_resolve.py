@@ -328,3 +328,30 @@ def test_one_resource_named_twice_is_an_error_not_two_writes(tmp_path: Path) -> 
         f"{file}:{line + 7}: queues.{Q_SALES}: names the same queue as 'Sales' at {file}:{line + 6}; "
         "define it once",
     ]
+
+
+def test_a_bad_reference_shared_by_many_queues_is_reported_for_each(tmp_path: Path) -> None:
+    # Flows and numbers are looked up once per distinct reference; every queue still gets its error.
+    body = "queues:\n" + "".join(
+        f"  {name}:\n    whisperFlow: Main inbound\n    callerIdNumber: '+15550000000'\n"
+        for name in ("BasicQueue", "Sales")
+    )
+    desired = load_desired(tmp_path / "state", body)
+    with pytest.raises(LoadError) as caught:
+        make_plan(desired, state_of(demo_live()))
+    assert sorted((d.path, d.message.split(";")[0]) for d in caught.value.diagnostics) == [
+        ("queues.BasicQueue.callerIdNumber", "no phone number named '+15550000000' in demo (us-east-1)"),
+        ("queues.BasicQueue.whisperFlow", "flow 'Main inbound' is a CONTACT_FLOW flow"),
+        ("queues.Sales.callerIdNumber", "no phone number named '+15550000000' in demo (us-east-1)"),
+        ("queues.Sales.whisperFlow", "flow 'Main inbound' is a CONTACT_FLOW flow"),
+    ]
+
+
+def test_a_reference_shared_by_many_queues_resolves_to_the_same_resource() -> None:
+    resolver = Resolver(demo_live())
+    assert resolver.flow("Sales outbound whisper") is resolver.flow(FLOW_SALES)
+    assert resolver.number(NUM_TOLL) is resolver.number(number_arn(NUM_TOLL))
+    with pytest.raises(Unresolved, match="no flow named 'Nope'"):
+        resolver.flow("Nope")
+    with pytest.raises(Unresolved, match="no flow named 'Nope'"):
+        resolver.flow("Nope")
