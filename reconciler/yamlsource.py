@@ -17,10 +17,38 @@ from yaml.constructor import ConstructorError, SafeConstructor
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # libyaml's parser builds the same node graph ten times faster; the pure-Python one is the fallback.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NODES = 200_000
+_STR_TAG = "tag:yaml.org,2002:str"
 
 Path = tuple[str | int, ...]
+
+
+# First characters of the plain scalars PyYAML's implicit resolvers may read as something other
+# than text (digits, signs, `~`, `null`, `yes`/`No`, `.inf`...); a safe loader has no wildcard one.
+_IMPLICIT_FIRST = frozenset(c for c in yaml.SafeLoader.yaml_implicit_resolvers if c)
+_FAST_RESOLVE = (
+    None not in yaml.SafeLoader.yaml_implicit_resolvers and not yaml.SafeLoader.yaml_path_resolvers
+)
+
+
+class _Loader(_BASE):  # type: ignore[misc,valid-type]
+    """Tags a scalar as text without PyYAML's resolver when no implicit resolver could claim it.
+
+    Queue files hold hundreds of thousands of scalars (`callerIdName`, queue names...) and the
+    resolver ran its regular expressions on each: a third of the time libyaml's parse took.
+    Quoted scalars are text either way; plain ones that start with one of those characters still
+    go through the resolver.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if (
+            _FAST_RESOLVE
+            and kind is yaml.ScalarNode
+            and (not implicit[0] or (value and value[0] not in _IMPLICIT_FIRST))
+        ):
+            return _STR_TAG
+        return super().resolve(kind, value, implicit)
 
 
 class SourceError(Exception):
@@ -120,9 +148,9 @@ def _separator_line(text: str, node: yaml.Node) -> int:
 def _compose(text: str) -> list[yaml.Node]:
     """Nodes of every document: libyaml when it accepts the text, else the pure-Python parser,
     whose error messages (and acceptance rules) are the ones users see and tests pin down."""
-    if _LOADER is not yaml.SafeLoader:
+    if _BASE is not yaml.SafeLoader:
         try:
-            return list(yaml.compose_all(text, Loader=_LOADER))
+            return list(yaml.compose_all(text, Loader=_Loader))
         except yaml.YAMLError:
             pass
     return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
@@ -155,8 +183,11 @@ class _Walker:
                 doc.lines.setdefault((*path, index), item.start_mark.line + 1)
                 items.append(self.build(item, (*path, index), doc))
             return items
-        if isinstance(node, yaml.ScalarNode) and not node.style:
-            doc.plain_text[path] = node.value
+        if isinstance(node, yaml.ScalarNode):
+            if not node.style:
+                doc.plain_text[path] = node.value
+            if node.tag == _STR_TAG:
+                return node.value  # what SafeConstructor builds for text, without its dispatch
         try:
             return self.constructor.construct_object(node, deep=True)
         except Exception as exc:

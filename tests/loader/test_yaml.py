@@ -10,6 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reconciler import yamlsource
 from reconciler.loader import load
@@ -247,3 +250,35 @@ def test_unquoted_account_id_with_a_leading_zero_stays_text(check: Tree) -> None
     assert yamlsource.parse(instance).value["instance"]["accountId"] == 0o11122223333
     assert check({"a.yaml": instance}) == []
     assert load_ok("state").instances[0].spec.account_id == "011122223333"
+
+
+# --- the scalar-tag shortcut ----------------------------------------------------------------
+
+
+@given(
+    st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(
+            ["No", "yes", "~", "null", "+12065550100", "0x1F", ".inf", "1_000", "<<", "=", "Sales"]
+        ),
+    ),
+    st.sampled_from([(True, False), (False, True), (False, False)]),
+)
+def test_scalar_tags_are_pyyamls(value: str, implicit: tuple[bool, bool]) -> None:
+    # The loader tags most plain scalars as text without PyYAML's resolver; the tag must not change.
+    ours = yamlsource._Loader("").resolve(yaml.ScalarNode, value, implicit)
+    assert ours == yaml.SafeLoader("").resolve(yaml.ScalarNode, value, implicit)
+
+
+@given(st.lists(st.text(alphabet="aN1+-.~ yTf:'\"#[]{}!&*\n", max_size=10), min_size=1, max_size=6))
+def test_parsed_values_are_pyyamls(items: list[str]) -> None:
+    text = "k:\n" + "".join(f"  - {item}\n" for item in items)
+    try:
+        expected = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return  # malformed YAML: its errors are tested above
+    try:
+        doc = yamlsource.parse(text)
+    except yamlsource.SourceError:
+        return  # refused (duplicate keys, bad tags...): also tested above
+    assert doc.value == expected
