@@ -19,6 +19,7 @@ from reconciler.cli.base import (
     use_color,
     write_atomically,
 )
+from reconciler.gcpause import paused
 from reconciler.render import FORMATS, render
 from reconciler.render.drift import render_drift
 
@@ -33,6 +34,7 @@ from reconciler.render.drift import render_drift
 @endpoint_option
 @color_option
 @reports_errors
+@paused()  # the plan, its JSON and its text are built in one collector pause (see gcpause)
 def plan(
     state_dir: str,
     instance: str | None,
@@ -69,6 +71,7 @@ def plan(
 @click.option("--out", metavar="FILE", help="Also write the report to FILE.")
 @endpoint_option
 @reports_errors
+@paused()
 def drift(
     state_dir: str,
     instance: str | None,
