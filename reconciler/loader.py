@@ -287,7 +287,9 @@ def _collect(
                     )
                 )
                 continue
-            groups[key] = DesiredGroup(key, group, src)
+            groups[key] = DesiredGroup(
+                key, group, src, _field_lines(item.doc, ("trafficDistributionGroups", key))
+            )
             _check_group_regions(spec, item, key, group, problems)
             problems.extend(_arn_scope(spec, item, ("trafficDistributionGroups", key), key))
             if group.default:
@@ -313,12 +315,21 @@ def _collect(
                     )
                 )
                 continue
-            queues[key] = DesiredQueue(key, queue, src)
+            queues[key] = DesiredQueue(key, queue, src, _field_lines(item.doc, ("queues", key)))
             if queue.caller_id_number is not None:
                 problems.extend(
                     _arn_scope(spec, item, ("queues", key, "callerIdNumber"), queue.caller_id_number)
                 )
     return tuple(groups.values()), tuple(queues.values())
+
+
+def _field_lines(doc: Document, path: tuple[str, str]) -> tuple[tuple[str, int], ...]:
+    """The line of each field set in the mapping at `path` (a merged-in field: its anchor's line)."""
+    section, key = path
+    fields = (doc.value.get(section) or {}).get(key)
+    if not isinstance(fields, dict):
+        return ()
+    return tuple((name, doc.line_of((*path, name))) for name in fields)
 
 
 def _check_group_regions(

@@ -300,18 +300,33 @@ class Source:
         return f"{self.file}:{self.line}"
 
 
+class _Located:
+    """A definition that knows the line of each field its file sets, so that a problem with one
+    field (a whisper flow that does not resolve, say) points at that field's line."""
+
+    source: Source
+    lines: tuple[tuple[str, int], ...]
+
+    def at(self, field_name: str) -> Source:
+        """Where `field_name` (as written in YAML) is set; the definition itself if not set there."""
+        line = dict(self.lines).get(field_name)
+        return self.source if line is None else Source(self.source.file, line)
+
+
 @dataclass(frozen=True)
-class DesiredGroup:
+class DesiredGroup(_Located):
     key: str
     spec: GroupSpec
     source: Source
+    lines: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
-class DesiredQueue:
+class DesiredQueue(_Located):
     key: str
     spec: QueueSpec
     source: Source
+    lines: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

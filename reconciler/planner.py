@@ -177,7 +177,9 @@ def _group_change(
     if spec.default and not live_group.is_default:
         actual = next((g.name for g in live.groups if g.is_default), None)
         which = f"the default group is {actual!r}" if actual else "the instance has no default group"
-        raise _Failed([_problem(group.source, f"{path}.default", f"marked default, but in Connect {which}")])
+        raise _Failed(
+            [_problem(group.at("default"), f"{path}.default", f"marked default, but in Connect {which}")]
+        )
     pair = instance.spec.regions
     before = group_values(live_group, pair)
     managed: dict[str, Any] = {"telephony": dict(sorted(spec.telephony.items())) if spec.telephony else None}
@@ -280,12 +282,12 @@ def _queue_change(
         try:
             managed["callerIdNumber"] = number_identity(resolver.number(spec.caller_id_number).id)
         except Unresolved as exc:
-            problems.append(_problem(queue.source, f"{path}.callerIdNumber", str(exc)))
+            problems.append(_problem(queue.at("callerIdNumber"), f"{path}.callerIdNumber", str(exc)))
     if spec.whisper_flow is not None:
         try:
             managed["whisperFlow"] = resolver.flow(spec.whisper_flow).id
         except Unresolved as exc:
-            problems.append(_problem(queue.source, f"{path}.whisperFlow", str(exc)))
+            problems.append(_problem(queue.at("whisperFlow"), f"{path}.whisperFlow", str(exc)))
     if problems:
         raise _Failed(problems)
     before = queue_values(live_queue)

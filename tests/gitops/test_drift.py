@@ -259,9 +259,9 @@ def test_references_to_a_deleted_flow_and_a_released_number_are_unresolved(appli
 
     assert code == 2
     assert [(f["finding"], f["kind"], f["name"], f["source"]) for f in data["findings"]] == [
-        ("unresolved", "queue", "Sales", f"{QUEUES_YAML}:9"),
-        ("unresolved", "queue", "Support", f"{QUEUES_YAML}:14"),
-        ("unresolved", "queue", "Tech Support", f"{QUEUES_YAML}:29"),
+        ("unresolved", "queue", "Sales", f"{QUEUES_YAML}:11"),  # its callerIdNumber
+        ("unresolved", "queue", "Support", f"{QUEUES_YAML}:18"),  # its whisperFlow
+        ("unresolved", "queue", "Tech Support", f"{QUEUES_YAML}:32"),
     ]
     messages = [f["message"] for f in data["findings"]]
     assert messages[0].startswith("no phone number named '+12065550101' in anycompany-demo (us-east-1)")

@@ -152,7 +152,7 @@ def test_an_unresolvable_name_is_reported_with_file_and_line(tmp_path: Path, in_
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
-        f"error: {state_dir / 'demo.yaml'}:8: queues.Sales.whisperFlow: "
+        f"error: {state_dir / 'demo.yaml'}:9: queues.Sales.whisperFlow: "
         "no flow named 'Sales whisper' in demo (us-east-1); closest: 'Sales outbound whisper'\n"
         "1 problem found; nothing was changed\n"
     )

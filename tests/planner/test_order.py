@@ -157,7 +157,7 @@ def test_default_true_on_a_group_that_is_not_the_default_is_an_error(tmp_path: P
     with pytest.raises(LoadError) as caught:
         make_plan(desired, state_of(demo_live()))
     assert [str(d) for d in caught.value.diagnostics] == [
-        f"{root / 'demo.yaml'}:{BODY_FIRST_LINE + 1}: trafficDistributionGroups.anycompany-overflow.default: "
+        f"{root / 'demo.yaml'}:{BODY_FIRST_LINE + 2}: trafficDistributionGroups.anycompany-overflow.default: "
         "marked default, but in Connect the default group is 'anycompany-default'"
     ]
 

@@ -157,11 +157,11 @@ def test_unknown_names_list_the_closest_ones_with_file_and_line(tmp_path: Path) 
         "named 'anycompany-defualt' in demo (us-east-1); "
         "closest: 'anycompany-default', 'anycompany-overflow'",
         f"{file}:{line + 4}: queues.Slaes: no queue named 'Slaes' in demo (us-east-1); closest: 'Sales'",
-        f"{file}:{line + 6}: queues.Support.callerIdNumber: no phone number named '+12065550199' in demo "
+        f"{file}:{line + 7}: queues.Support.callerIdNumber: no phone number named '+12065550199' in demo "
         "(us-east-1); closest: '+12065550102', '+12065550101', '+12065550100'",
-        f"{file}:{line + 6}: queues.Support.whisperFlow: no flow named 'Sales outbound whispr' in demo "
+        f"{file}:{line + 8}: queues.Support.whisperFlow: no flow named 'Sales outbound whispr' in demo "
         "(us-east-1); closest: 'Sales outbound whisper', 'Support outbound whisper'",
-        f"{file}:{line + 9}: queues.Billing.callerIdNumber: no phone number with ID "
+        f"{file}:{line + 10}: queues.Billing.callerIdNumber: no phone number with ID "
         "90000000-0000-4000-8000-0000000000ff is claimed to demo (us-east-1) "
         "or to its traffic distribution groups",
     ]
@@ -219,7 +219,7 @@ def test_a_flow_of_the_wrong_type_is_an_error(tmp_path: Path, flow: str, kind: s
         make_plan(desired, state_of(demo_live()))
     (diagnostic,) = caught.value.diagnostics
     assert (diagnostic.line, diagnostic.path, diagnostic.message) == (
-        BODY_FIRST_LINE + 1,
+        BODY_FIRST_LINE + 2,  # the whisperFlow line, under `BasicQueue:`
         "queues.BasicQueue.whisperFlow",
         f"flow {flow!r} is a {kind} flow; an outbound whisper flow is needed",
     )
