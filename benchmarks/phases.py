@@ -1,7 +1,8 @@
 """``python -m benchmarks.phases --state-dir DIR``: time each phase of one plan, in this process.
 
-Runs the steps ``reconciler plan --out FILE`` runs, one at a time, and prints one JSON object:
-per phase its wall seconds, CPU seconds (all threads of this process) and the peak RSS so far.
+Runs the steps ``reconciler plan --out FILE`` runs, one at a time and in the same collector pause,
+and prints one JSON object: per phase its wall seconds, CPU seconds (all threads of this process)
+and the peak RSS so far.
 The client-side rate limit comes from ``RECONCILER_RATE_LIMIT`` as for the CLI (the profile
 benchmark sets ``off``, so the read phase shows the client's own cost); so do the endpoint and
 the credentials.
@@ -32,23 +33,25 @@ def main(argv: list[str] | None = None) -> int:
 
     import reconciler.cli  # noqa: F401  (the CLI imports everything a plan needs)
     from reconciler import workflow
+    from reconciler.gcpause import paused
     from reconciler.planner import make_plan
     from reconciler.render import render
 
     mark("import the CLI (boto3, pydantic models, ...)")
-    desired = workflow.load_desired(args.state_dir)
-    mark("load desired state (YAML, validation)")
-    factory = workflow.make_factory(None)
-    live = workflow.read_live(desired, factory)
-    mark("read live (boto3 against the emulator)")
-    made = make_plan(desired, live)
-    mark("make the plan (resolve, compare)")
-    workflow.git_commit(args.state_dir)
-    mark("stamp (git rev-parse)")
-    text = render(made, "text")
-    mark("render text")
-    saved = made.to_json()
-    mark("plan to JSON (--out)")
+    with paused():  # as `reconciler plan` runs (reconciler.gcpause)
+        desired = workflow.load_desired(args.state_dir)
+        mark("load desired state (YAML, validation)")
+        factory = workflow.make_factory(None)
+        live = workflow.read_live(desired, factory)
+        mark("read live (boto3 against the emulator)")
+        made = make_plan(desired, live)
+        mark("make the plan (resolve, compare)")
+        workflow.git_commit(args.state_dir)
+        mark("stamp (git rev-parse)")
+        text = render(made, "text")
+        mark("render text")
+        saved = made.to_json()
+        mark("plan to JSON (--out)")
     print(json.dumps({"phases": phases, "changes": len(made.updates), "text": len(text), "json": len(saved)}))
     return 0
 
