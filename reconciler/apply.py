@@ -384,7 +384,7 @@ def _restore_request(change: Change, live: LiveInstance) -> ApiRequest | None:
     """The request that puts back the values this change replaces (for rollback)."""
     before = change.planned_against
     if change.kind is Kind.QUEUE:
-        queue = next((q for q in live.queues if q.id == change.resource_id), None)
+        queue = live.queues_by_id.get(change.resource_id)
         raw = queue.caller_id_number if queue else None
         return queue_request(live, change.resource_id, before, raw)[0]
     if before.get("telephony") is None:

@@ -77,12 +77,12 @@ def live_values(change: Change, live: LiveInstance, keys: list[str] | None = Non
     None when the resource no longer exists."""
     wanted = keys if keys is not None else list(change.planned_against)
     if change.kind is Kind.QUEUE:
-        queue = next((q for q in live.queues if q.id == change.resource_id), None)
+        queue = live.queues_by_id.get(change.resource_id)
         if queue is None:
             return None
         values = queue_values(queue)
     else:
-        group = next((g for g in live.groups if g.id == change.resource_id), None)
+        group = live.groups_by_id.get(change.resource_id)
         if group is None:
             return None
         values = group_values(group, (live.region, live.replica_region))

@@ -97,6 +97,15 @@ class LiveInstance:
     def flows_by_id(self) -> dict[str, LiveFlow]:
         return {f.id: f for f in self.flows}
 
+    @cached_property
+    def queues_by_id(self) -> dict[str, LiveQueue]:
+        """Apply looks up every changed queue: a scan each would be quadratic at 50,000 queues."""
+        return {q.id: q for q in self.queues}
+
+    @cached_property
+    def groups_by_id(self) -> dict[str, LiveGroup]:
+        return {g.id: g for g in self.groups}
+
 
 @dataclass(frozen=True)
 class LiveState:

@@ -10,17 +10,18 @@ possible, on purpose, by applying without the flag.
 
 from __future__ import annotations
 
-from reconciler.model import DesiredInstance, DesiredState, GroupSpec, QueueSpec
+from reconciler.model import DesiredState, GroupSpec, QueueSpec
 from reconciler.plan import Action, Change, Kind, Plan
 from reconciler.planner import number_steps
 
 
-def _spec(instance: DesiredInstance | None, change: Change) -> GroupSpec | QueueSpec | None:
-    if instance is None:
-        return None
-    if change.kind is Kind.TRAFFIC:
-        return next((g.spec for g in instance.groups if g.key == change.key), None)
-    return next((q.spec for q in instance.queues if q.key == change.key), None)
+def _specs(state: DesiredState) -> dict[tuple[str, Kind, str], GroupSpec | QueueSpec]:
+    """Every definition by (instance, kind, key): one lookup per change, not a scan."""
+    found: dict[tuple[str, Kind, str], GroupSpec | QueueSpec] = {}
+    for instance in state.instances:
+        found.update(((instance.name, Kind.TRAFFIC, g.key), g.spec) for g in instance.groups)
+        found.update(((instance.name, Kind.QUEUE, q.key), q.spec) for q in instance.queues)
+    return found
 
 
 def changed_since(plan: Plan, now: DesiredState, before: DesiredState | None, ref: str) -> Plan:
@@ -32,11 +33,14 @@ def changed_since(plan: Plan, now: DesiredState, before: DesiredState | None, re
         "apply without --changed-since to revert it"
     )
 
+    old_specs, new_specs = _specs(before), _specs(now)
+
     def hold(change: Change) -> Change:
         if change.action is not Action.UPDATE:
             return change
-        old = _spec(before.instance(change.instance), change)
-        if old is None or old != _spec(now.instance(change.instance), change):
+        address = (change.instance, change.kind, change.key)
+        old = old_specs.get(address)
+        if old is None or old != new_specs.get(address):
             return change
         return change.model_copy(update={"action": Action.BLOCKED, "reason": reason, "held": True})
 
