@@ -5,6 +5,10 @@ The rules, in the order apply meets them:
    few calls as the planner). A change whose live values no longer match the fingerprint it was
    planned against is skipped as `stale`: someone else changed it, and it is never overwritten.
    One whose live values already equal the plan's result counts as `already` (a re-run converges).
+   Once that read is older than `recheck_after` (a long apply: 2 writes/s is 40 minutes for 5,000
+   queues), each resource is read again on its own right before its write, and the same rules
+   apply: a change made by someone else during the apply is not overwritten either. Those reads
+   use DescribeQueue and GetTrafficDistribution, whose quotas are not the writes' own.
 2. Changes run in the plan's order, in batches of consecutive steps of the same instance, wave and
    kind: batches one after another, the changes of a batch side by side within the rate limiter.
 3. Each write is journalled before it is sent and after it returns. A group that is not ACTIVE, or
@@ -85,6 +89,7 @@ class Settings:
     poll_interval: float = 2.0
     verify_attempts: int = 6
     verify_delay: float = 0.5
+    recheck_after: float = 30.0  # seconds: an older refresh is re-read per resource before writing
     sleep: Callable[[float], None] = time.sleep
     on_result: Callable[[Result, int, int], None] = field(default=lambda r, i, n: None)
 
@@ -110,6 +115,8 @@ class Applier:
         self.settings = settings or Settings()
         self._done = 0
         self._total = 0
+        self._read_at = 0.0  # when the refresh was read (time.monotonic)
+        self._started: set[tuple[str, str]] = set()  # changes journalled as change-started
 
     def run(self, plan: Plan) -> Report:
         missing = sorted({c.instance for c in plan.changes} - self.specs.keys())
@@ -125,6 +132,7 @@ class Applier:
         self._total = len(plan.changes)
         self._journal("apply-started", **_header(plan, self.specs, self.settings.dry_run))
         live = self.read(tuple(self.specs[name] for name in sorted({c.instance for c in plan.changes})))
+        self._read_at = time.monotonic()
         results: list[Result] = []
         failed = False
         for _, batch_iter in groupby(plan.changes, key=lambda c: (c.instance, c.order, c.kind)):
@@ -187,7 +195,12 @@ class Applier:
     def _write(self, change: Change, live: LiveInstance) -> Result:
         assert change.request is not None
         spec = self.specs[change.instance]
+        if time.monotonic() - self._read_at > self.settings.recheck_after:
+            verdict = self._recheck_before_write(change, spec)
+            if verdict is not None:
+                return verdict
         restore = _restore_request(change, live)
+        self._started.add((change.instance, change.resource_id))
         self._journal(
             "change-started",
             **_identity(change),
@@ -261,6 +274,35 @@ class Applier:
                 )
             waited = True
             self.settings.sleep(self.settings.poll_interval)
+
+    def _recheck_before_write(self, change: Change, spec: InstanceSpec) -> Result | None:
+        """The refresh is old: read this resource again now; a verdict when it must not be written."""
+        try:
+            if change.kind is Kind.QUEUE:
+                queue = writer.describe_queue(
+                    self.factory, target_of(spec), spec.instance_id, change.resource_id
+                )
+                values = queue_values(queue)
+            else:
+                group = LiveGroup(
+                    change.resource_id,
+                    change.resource_arn,
+                    change.name,
+                    "ACTIVE",
+                    False,
+                    writer.traffic_distribution(self.factory, target_of(spec), change.resource_arn),
+                )
+                values = group_values(group, spec.regions)
+        except ConnectCallError as exc:
+            return Result(
+                change, Outcome.FAILED, f"not written: reading it again before the write failed: {exc}"
+            )
+        if {k: values.get(k) for k in change.expected} == change.expected:
+            return Result(change, Outcome.ALREADY, "live already has the planned values")
+        current = {k: values.get(k) for k in change.planned_against}
+        if fingerprint(current) != change.fingerprint:
+            return Result(change, Outcome.STALE, _stale_message(change, current, "during the apply"))
+        return None
 
     def _recheck(self, change: Change, spec: InstanceSpec, target: Target) -> None:
         """Raise `_Moved` when the group no longer has the values the change was planned against."""
@@ -340,7 +382,8 @@ class Applier:
 
     def _emit(self, result: Result) -> Result:
         self._done += 1
-        if result.outcome not in (Outcome.APPLIED, Outcome.FAILED):
+        written = (result.change.instance, result.change.resource_id) in self._started
+        if result.outcome is not Outcome.APPLIED and not written:  # a write journals its own end
             self._journal(
                 "change-skipped",
                 **_identity(result.change),
@@ -359,9 +402,9 @@ class _Moved(Exception):
     """Live values changed after the refresh (seen after waiting for a busy group): stale."""
 
 
-def _stale_message(change: Change, current: dict[str, Any]) -> str:
+def _stale_message(change: Change, current: dict[str, Any], when: str = "since the plan was made") -> str:
     changed = [k for k, v in current.items() if change.planned_against.get(k) != v]
-    return f"changed since the plan was made ({', '.join(changed)}); not overwritten"
+    return f"changed {when} ({', '.join(changed)}); not overwritten"
 
 
 def _region(change: Change) -> str | None:

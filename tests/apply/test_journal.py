@@ -132,6 +132,41 @@ def test_stale_and_already_changes_are_journalled_as_skipped(
     assert started == ["anycompany-default"]
 
 
+def test_a_change_that_cannot_be_attempted_is_journalled_once_with_its_reason(
+    emu: Emulator, factory: ClientFactory, state_dir: Path, tmp_path: Path
+) -> None:
+    # Support was deleted after the plan; Sales is made stale during the apply (the refresh is
+    # treated as old, so it is read again right before its write). Neither is written.
+    plan = make_plan(state_dir, factory)
+    with emu.state.lock:
+        instance = emu.state.instances[0]
+        instance.queues = [q for q in instance.queues if q.id != QUEUES["Support"]]
+
+    def alice(result: Result, index: int, total: int) -> None:
+        if index == 1:
+            emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Sales"], name="Sales (Alice)")
+
+    path = tmp_path / "journal.jsonl"
+    with Journal(str(path)) as journal:
+        run_apply(
+            state_dir,
+            factory,
+            plan,
+            journal=journal,
+            settings=fast_settings(recheck_after=0, on_result=alice),
+        )
+
+    events = [(r["event"], r.get("name"), r.get("outcome")) for r in read_journal(str(path))]
+    assert events[1:] == [
+        ("change-started", "anycompany-default", None),
+        ("change-finished", "anycompany-default", "sent"),
+        ("change-verified", "anycompany-default", None),
+        ("change-skipped", "Support", "failed"),  # known before the batch's writes
+        ("change-skipped", "Sales", "stale"),  # known right before its write
+        ("apply-finished", None, None),
+    ]
+
+
 def journal_text(*records: dict[str, Any]) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)
 

@@ -1,10 +1,14 @@
-"""Stale-safety: a change someone else made between plan and apply is never overwritten."""
+"""Stale-safety: a change someone else made between plan and apply, or during a long apply, is never
+overwritten."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from reconciler.apply import Outcome
+import pytest
+
+from reconciler.apply import Outcome, Result
 from reconciler.connect import ClientFactory
 from reconciler.emulator.server import Emulator
 
@@ -17,6 +21,8 @@ from .helpers import (
     NUMBER_TOLL_FREE,
     OVERFLOW_GROUP,
     QUEUES,
+    edit_yaml,
+    fast_settings,
     invoke,
     live_group,
     live_queue,
@@ -163,3 +169,102 @@ def test_a_field_sent_but_not_managed_is_also_protected(
     assert writes(emu) == []
     assert live_queue(emu, "Billing")["outboundFlowId"] == FLOW_SALES
     assert live_group(emu, OVERFLOW_GROUP)["agents"] == {"us-east-1": 20, "us-west-2": 80}
+
+
+# --- during a long apply: each resource is read again right before its write ---------------------
+
+
+def _after_first_result(action: Callable[[], None]) -> Callable[[Result, int, int], None]:
+    """An `on_result` hook that runs `action` once, when the first batch has finished."""
+    done: list[bool] = []
+
+    def hook(result: Result, index: int, total: int) -> None:
+        if not done:
+            done.append(True)
+            action()
+
+    return hook
+
+
+def test_a_queue_changed_during_a_long_apply_is_not_overwritten(
+    emu: Emulator, factory: ClientFactory, state_dir: Path
+) -> None:
+    # The group's batch runs first; Alice edits Sales while it runs, after apply's refresh.
+    plan = make_plan(state_dir, factory)
+    alice = _after_first_result(
+        lambda: emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Sales"], name="Sales (set by Alice)")
+    )
+    emu.clear_calls()
+
+    _, report = run_apply(state_dir, factory, plan, settings=fast_settings(recheck_after=0, on_result=alice))
+
+    assert outcomes(report) == {
+        "anycompany-default": Outcome.APPLIED,
+        "Sales": Outcome.STALE,
+        "Support": Outcome.APPLIED,
+    }
+    stale = next(r for r in report.results if r.outcome is Outcome.STALE)
+    assert stale.message == "changed during the apply (callerIdName); not overwritten"
+    assert live_queue(emu, "Sales")["callerIdName"] == "Sales (set by Alice)"
+    assert all(f"/{QUEUES['Sales']}/" not in c["path"] for c in writes(emu))
+    assert live_queue(emu, "Support")["callerIdNumberId"] == NUMBER_TOLL_FREE
+
+
+def test_a_group_changed_during_a_long_apply_is_not_overwritten(
+    emu: Emulator, factory: ClientFactory, state_dir: Path
+) -> None:
+    # Sales goes first (wave -1); the group's distribution is changed while it is written.
+    edit_yaml(state_dir / "anycompany-demo" / "queues.yaml", lambda d: d["queues"]["Sales"].update(order=-1))
+    plan = make_plan(state_dir, factory)
+    failover = _after_first_result(
+        lambda: emu.set_traffic_distribution(DEFAULT_GROUP, telephony={"us-east-1": 0, "us-west-2": 100})
+    )
+    emu.clear_calls()
+
+    _, report = run_apply(
+        state_dir, factory, plan, settings=fast_settings(recheck_after=0, on_result=failover)
+    )
+
+    assert [(r.change.name, r.outcome) for r in report.results] == [
+        ("Sales", Outcome.APPLIED),
+        ("anycompany-default", Outcome.STALE),
+        ("Support", Outcome.APPLIED),
+    ]
+    assert report.results[1].message == "changed during the apply (telephony); not overwritten"
+    assert live_group(emu, DEFAULT_GROUP)["telephony"] == {"us-east-1": 0, "us-west-2": 100}
+    assert "UpdateTrafficDistribution" not in [c["operation"] for c in writes(emu)]
+
+
+def test_a_resource_already_changed_the_same_way_during_the_apply_is_not_written_again(
+    emu: Emulator, factory: ClientFactory, state_dir: Path
+) -> None:
+    plan = make_plan(state_dir, factory)
+    sales = next(c for c in plan.changes if c.name == "Sales")
+    same = _after_first_result(
+        lambda: emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Sales"], name=sales.expected["callerIdName"])
+    )
+    emu.clear_calls()
+
+    _, report = run_apply(state_dir, factory, plan, settings=fast_settings(recheck_after=0, on_result=same))
+
+    assert outcomes(report)["Sales"] is Outcome.ALREADY
+    assert report.ok
+    assert all(f"/{QUEUES['Sales']}/" not in c["path"] for c in writes(emu))
+
+
+@pytest.mark.parametrize(("recheck_after", "extra_reads"), [(30.0, 0), (0.0, 1)])
+def test_resources_are_read_again_only_once_the_refresh_is_old(
+    emu: Emulator, factory: ClientFactory, state_dir: Path, recheck_after: float, extra_reads: int
+) -> None:
+    # Each change is read back once after its write, and read once more before it when the
+    # refresh is older than `recheck_after`: DescribeQueue for queues, GetTrafficDistribution for
+    # the group (which the refresh also reads once).
+    plan = make_plan(state_dir, factory)
+    emu.clear_calls()
+
+    _, report = run_apply(state_dir, factory, plan, settings=fast_settings(recheck_after=recheck_after))
+
+    assert report.ok
+    operations = [c["operation"] for c in emu.calls()]
+    assert operations.count("DescribeQueue") == 2 * (1 + extra_reads)
+    assert operations.count("GetTrafficDistribution") == 1 + 1 + extra_reads
