@@ -12,8 +12,6 @@ import hashlib
 import json
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.live import LiveGroup, LiveInstance, LiveQueue, number_identity
 from reconciler.plan import Change, Kind
 
@@ -35,6 +33,8 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     nested = [k for k in unequal if isinstance(after[k], _NESTED) or isinstance(before.get(k), _NESTED)]
     if not nested:
         return unequal
+    from deepdiff import DeepDiff  # only plans with a changed distribution pay for its import (50 ms)
+
     diff = DeepDiff(
         {k: before.get(k) for k in nested}, {k: after[k] for k in nested}, ignore_order=True, view="tree"
     )
