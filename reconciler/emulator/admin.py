@@ -84,6 +84,7 @@ def set_queue_caller_config(
         if flow_id is not KEEP:
             queue.outbound_flow_id = flow_id
         queue.last_modified_time = time.time()
+        state.changed()
 
 
 def _group(state: EmulatorState, group_id: str) -> TrafficGroup:
@@ -123,6 +124,7 @@ def set_traffic_distribution(
         if status is not None:
             group.status = status
             group.busy_until = 0.0
+        state.changed()
 
 
 # -- HTTP --------------------------------------------------------------------------------------

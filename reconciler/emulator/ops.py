@@ -46,4 +46,6 @@ def execute(state: EmulatorState, call: Call) -> dict[str, Any] | None:
     if handler is None:
         raise ApiError("UnknownOperationException", f"{call.operation} is not emulated")
     with state.lock:
+        if call.operation in WRITES:
+            state.changed()
         return handler(state, call)

@@ -6,6 +6,12 @@ fields omitted) for STANDARD queues only: the model's ``SearchableQueueType`` ha
 ``QueueTypes`` filters. The stored ``OutboundCallerIdNumberId`` is returned as stored (a fixture
 may hold an ARN to simulate that form). ARNs use the calling Region.
 
+Both queue listings page with :func:`~reconciler.emulator.resources.paginate_scan`, so reading
+tens of thousands of queues page by page tests each queue once rather than once per page.
+SearchQueues' ``ApproximateTotalCount`` is exact: the first page of a listing counts the matches
+and later pages reuse that count while the state's version and the number of queues are
+unchanged (see :mod:`reconciler.emulator.state`).
+
 UpdateQueueOutboundCallerConfig: unknown instance, queue, flow or phone number -> 404
 ResourceNotFoundException; empty strings -> 400 InvalidParameterException (a field can never be
 cleared); the phone-number addressing rules are in :mod:`reconciler.emulator.resources`; a number
@@ -18,7 +24,9 @@ type. Agent queues are accepted like standard ones.
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from reconciler.emulator.errors import invalid_parameter, not_found
@@ -27,6 +35,7 @@ from reconciler.emulator.resources import (
     flow_arn,
     instance_arn,
     paginate,
+    paginate_scan,
     parse_arn,
     queue_arn,
     resolve_instance,
@@ -37,33 +46,48 @@ from reconciler.emulator.state import EmulatorState, Instance, Queue
 
 def hours_of_operation_id(inst: Instance) -> str:
     """A stable stand-in for the instance's default hours of operation."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"connect-emulator/{inst.id}/hours"))
+    return _hours_of_operation_id(inst.id)
+
+
+@functools.lru_cache(maxsize=256)
+def _hours_of_operation_id(instance_id: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"connect-emulator/{instance_id}/hours"))
 
 
 def queue_object(call: Call, inst: Instance, q: Queue) -> dict[str, Any]:
     """The ``Queue`` structure of DescribeQueue and SearchQueues."""
-    caller: dict[str, Any] = {}
-    if q.caller_id_name is not None:
-        caller["OutboundCallerIdName"] = q.caller_id_name
-    if q.caller_id_number_id is not None:
-        caller["OutboundCallerIdNumberId"] = q.caller_id_number_id
-    if q.outbound_flow_id is not None:
-        caller["OutboundFlowId"] = q.outbound_flow_id
-    out: dict[str, Any] = {}
-    if q.name is not None:
-        out["Name"] = q.name
-    out["QueueArn"] = queue_arn(call, inst, q.id)
-    out["QueueId"] = q.id
-    if q.description:
-        out["Description"] = q.description
-    out["OutboundCallerConfig"] = caller
-    out["HoursOfOperationId"] = q.hours_of_operation_id or hours_of_operation_id(inst)
-    if q.max_contacts is not None:
-        out["MaxContacts"] = q.max_contacts
-    out["Status"] = q.status
-    out["Tags"] = dict(q.tags)
-    out["LastModifiedTime"] = q.last_modified_time
-    out["LastModifiedRegion"] = q.last_modified_region or inst.region
+    return queue_objects(call, inst, [q])[0]
+
+
+def queue_objects(call: Call, inst: Instance, queues: Iterable[Queue]) -> list[dict[str, Any]]:
+    """:func:`queue_object` for each queue, with what is per instance worked out once."""
+    arn_prefix = queue_arn(call, inst, "")
+    default_hours = hours_of_operation_id(inst)
+    out = []
+    for q in queues:
+        caller: dict[str, Any] = {}
+        if q.caller_id_name is not None:
+            caller["OutboundCallerIdName"] = q.caller_id_name
+        if q.caller_id_number_id is not None:
+            caller["OutboundCallerIdNumberId"] = q.caller_id_number_id
+        if q.outbound_flow_id is not None:
+            caller["OutboundFlowId"] = q.outbound_flow_id
+        obj: dict[str, Any] = {}
+        if q.name is not None:
+            obj["Name"] = q.name
+        obj["QueueArn"] = arn_prefix + q.id
+        obj["QueueId"] = q.id
+        if q.description:
+            obj["Description"] = q.description
+        obj["OutboundCallerConfig"] = caller
+        obj["HoursOfOperationId"] = q.hours_of_operation_id or default_hours
+        if q.max_contacts is not None:
+            obj["MaxContacts"] = q.max_contacts
+        obj["Status"] = q.status
+        obj["Tags"] = dict(q.tags)
+        obj["LastModifiedTime"] = q.last_modified_time
+        obj["LastModifiedRegion"] = q.last_modified_region or inst.region
+        out.append(obj)
     return out
 
 
@@ -111,21 +135,54 @@ def _tag_match(tag_filter: dict[str, Any], q: Queue) -> bool:
     )
 
 
+def _queue_id(q: Queue) -> str:
+    return q.id
+
+
+def _is_standard(q: Queue) -> bool:
+    return q.type == "STANDARD"
+
+
+def _search_predicate(criteria: dict[str, Any], tag_filter: dict[str, Any]) -> Callable[[Queue], bool]:
+    """The test of whether a queue is in the results (invalid criteria raise when it is applied)."""
+    if not tag_filter and criteria in ({}, {"QueueTypeCondition": "STANDARD"}):
+        return _is_standard  # every searchable queue, the common case: nothing to interpret
+    return lambda q: q.type == "STANDARD" and _criteria_match(criteria, q) and _tag_match(tag_filter, q)
+
+
+#: Match counts kept per instance (distinct searches in flight at once).
+_COUNTS_KEPT = 64
+
+
+def _match_count(
+    state: EmulatorState, inst: Instance, key: str, wanted: Callable[[Queue], bool], fresh: bool
+) -> int:
+    """How many queues are ``wanted``: counted when ``fresh`` or stale, else the cached count."""
+    stamp = (state.version, len(inst.queues))
+    counts = inst.search_counts
+    cached = counts.get(key)
+    if not fresh and cached is not None and cached[0] == stamp:
+        return cached[1]
+    count = sum(map(wanted, inst.queues))
+    counts.pop(key, None)
+    while len(counts) >= _COUNTS_KEPT:
+        del counts[next(iter(counts))]
+    counts[key] = (stamp, count)
+    return count
+
+
 def search_queues(state: EmulatorState, call: Call) -> dict[str, Any]:
     inst = resolve_instance(state, call, call.params["InstanceId"])
     criteria = call.params.get("SearchCriteria") or {}
     tag_filter = (call.params.get("SearchFilter") or {}).get("TagFilter") or {}
-    matches = [
-        q
-        for q in inst.queues
-        if q.type == "STANDARD" and _criteria_match(criteria, q) and _tag_match(tag_filter, q)
-    ]
+    wanted = _search_predicate(criteria, tag_filter)
     key = f"{inst.id}|{criteria!r}|{tag_filter!r}"
-    page, token = paginate(call, matches, key, default_size=100)
-    out: dict[str, Any] = {
-        "Queues": [queue_object(call, inst, q) for q in page],
-        "ApproximateTotalCount": len(matches),
-    }
+    # Counting first also means invalid criteria are refused whatever the page and token.
+    total = _match_count(state, inst, key, wanted, fresh="NextToken" not in call.params)
+    page, token = paginate_scan(
+        call, inst.queues, wanted, key, 100, item_id=_queue_id, locate=inst.queue_position
+    )
+    out: dict[str, Any] = {"Queues": queue_objects(call, inst, page), "ApproximateTotalCount": total}
     if token:
         out["NextToken"] = token
     return out
@@ -137,8 +194,15 @@ def search_queues(state: EmulatorState, call: Call) -> dict[str, Any]:
 def list_queues(state: EmulatorState, call: Call) -> dict[str, Any]:
     inst = resolve_instance(state, call, call.params["InstanceId"])
     types = call.params.get("QueueTypes") or ["STANDARD", "AGENT"]
-    matches = [q for q in inst.queues if q.type in types]
-    page, token = paginate(call, matches, f"{inst.id}|{sorted(types)}", default_size=100)
+    page, token = paginate_scan(
+        call,
+        inst.queues,
+        lambda q: q.type in types,
+        f"{inst.id}|{sorted(types)}",
+        100,
+        item_id=_queue_id,
+        locate=inst.queue_position,
+    )
     summaries = []
     for q in page:
         summary: dict[str, Any] = {"Id": q.id, "Arn": queue_arn(call, inst, q.id)}

@@ -13,8 +13,13 @@ reconciler must get right (see DESIGN.md, "Amazon Connect facts"):
   the old ``.../instance/{iid}/phone-number/{id}`` form is refused with InvalidParameterException.
 
 Anything that does not resolve is ``ResourceNotFoundException`` (404), including resources of
-another account. NextTokens are opaque base64 JSON bound to the operation and its filters; a
-token that does not decode, or belongs to another listing, is the operation's 400 error.
+another account. NextTokens are opaque base64 JSON bound to the operation, the calling Region and
+the listing's filters; a token that does not decode, or belongs to another listing, is the
+operation's 400 error. Short listings (flows, numbers, groups) are filtered whole and sliced at
+the token's offset (:func:`paginate`). Queue listings can hold tens of thousands of items, so
+:func:`paginate_scan` instead tests items one by one from the position the token records and
+stops once the page is full and the next match is found: a page costs its own size, not the
+size of the listing, and paging through everything tests each item once.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import binascii
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -173,7 +178,7 @@ def resolve_number(
 def paginate(call: Call, items: Sequence[T], key: str, default_size: int) -> tuple[list[T], str | None]:
     """One page of ``items`` for the request's MaxResults/NextToken, and the next token."""
     size = call.params.get("MaxResults") or default_size
-    fingerprint = hashlib.sha256(f"{call.operation}|{call.region}|{key}".encode()).hexdigest()[:16]
+    fingerprint = _fingerprint(call, key)
     offset = 0
     token = call.params.get("NextToken")
     if token is not None:
@@ -182,19 +187,87 @@ def paginate(call: Call, items: Sequence[T], key: str, default_size: int) -> tup
     end = offset + len(page)
     if end >= len(items):
         return page, None
-    raw = json.dumps({"v": 1, "k": fingerprint, "o": end}, separators=(",", ":")).encode()
-    return page, base64.urlsafe_b64encode(raw).decode()
+    return page, _encode_token({"v": 1, "k": fingerprint, "o": end})
 
 
-def _decode_token(call: Call, token: str, fingerprint: str) -> int:
-    bad = ApiError(token_error_code(call.op_model), "The NextToken is not valid for this request")
+def paginate_scan(
+    call: Call,
+    items: Sequence[T],
+    wanted: Callable[[T], bool],
+    key: str,
+    default_size: int,
+    *,
+    item_id: Callable[[T], str],
+    locate: Callable[[str], int | None],
+) -> tuple[list[T], str | None]:
+    """One page of the ``wanted`` items, found by scanning ``items`` from where the token points.
+
+    The next token records the position of the next wanted item and that item's ID (``item_id``),
+    so the last page is known to be last and carries no token, as with :func:`paginate`. Changes
+    between pages that leave the sequence's order alone (the usual writes) neither skip nor
+    repeat an item. When items were inserted or removed before the position, the recorded item
+    is found again through ``locate`` (ID -> position) and the scan resumes there; if it is gone,
+    the scan resumes at the recorded position.
+    """
+    size = call.params.get("MaxResults") or default_size
+    fingerprint = _fingerprint(call, key)
+    n = len(items)
+    i = 0
+    token = call.params.get("NextToken")
+    if token is not None:
+        i, resume_id = _decode_scan_token(call, token, fingerprint)
+        if i >= n or item_id(items[i]) != resume_id:
+            moved = locate(resume_id)
+            if moved is not None:
+                i = moved
+    page: list[T] = []
+    while i < n and len(page) < size:
+        item = items[i]
+        i += 1
+        if wanted(item):
+            page.append(item)
+    while i < n:
+        if wanted(items[i]):
+            return page, _encode_token({"v": 2, "k": fingerprint, "o": i, "i": item_id(items[i])})
+        i += 1
+    return page, None
+
+
+def _fingerprint(call: Call, key: str) -> str:
+    return hashlib.sha256(f"{call.operation}|{call.region}|{key}".encode()).hexdigest()[:16]
+
+
+def _encode_token(doc: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(doc, separators=(",", ":")).encode()).decode()
+
+
+def _token_doc(call: Call, token: str, fingerprint: str, version: int) -> dict[str, Any]:
+    """The decoded token, checked to belong to this listing; else the operation's 400 error."""
     try:
         doc = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise bad from None
-    if not isinstance(doc, dict) or doc.get("k") != fingerprint or doc.get("v") != 1:
-        raise bad
+        raise _bad_token(call) from None
+    if not isinstance(doc, dict) or doc.get("k") != fingerprint or doc.get("v") != version:
+        raise _bad_token(call)
     offset = doc.get("o")
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise bad
+        raise _bad_token(call)
+    return doc
+
+
+def _bad_token(call: Call) -> ApiError:
+    return ApiError(token_error_code(call.op_model), "The NextToken is not valid for this request")
+
+
+def _decode_token(call: Call, token: str, fingerprint: str) -> int:
+    """The offset in a :func:`paginate` token."""
+    offset: int = _token_doc(call, token, fingerprint, 1)["o"]
     return offset
+
+
+def _decode_scan_token(call: Call, token: str, fingerprint: str) -> tuple[int, str]:
+    """The position and item ID in a :func:`paginate_scan` token."""
+    doc = _token_doc(call, token, fingerprint, 2)
+    if not isinstance(doc.get("i"), str):
+        raise _bad_token(call)
+    return doc["o"], doc["i"]

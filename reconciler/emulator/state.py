@@ -7,6 +7,13 @@ consistent state (the emulator is strongly consistent; AWS is not, which only ma
 than the reconciler needs). :meth:`EmulatorState.to_dict` gives the fixture format back, so
 ``load -> dump -> load`` is the identity and ``GET /_emulator/state`` can be diffed or saved as a
 fixture. Parsing and validating fixtures lives in :mod:`reconciler.emulator.fixture`.
+
+Instances carry two caches for their (possibly tens of thousands of) queues: an ID -> position
+index, checked on every hit so it can never lie, and the match counts of recent queue searches.
+A count is stamped with :attr:`EmulatorState.version` (bumped by every API write, admin change and
+state replacement) and the number of queues, and is only reused by the later pages of a listing:
+the first page always counts afresh, so even an edit made to the objects from Python (which moves
+no version) shows in the next listing's count.
 """
 
 from __future__ import annotations
@@ -99,6 +106,11 @@ class Instance:
     outbound_calls_enabled: bool = True
     tags: dict[str, str] = field(default_factory=dict)
     _queue_index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    #: Queue-search match counts by search key, each with the ``(state version, queue count)``
+    #: it was computed at (see :func:`reconciler.emulator.ops_queues.search_queues`).
+    search_counts: dict[str, tuple[tuple[int, int], int]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -106,13 +118,18 @@ class Instance:
         return (self.region, self.replica_region) if self.replica_region else (self.region,)
 
     def queue(self, queue_id: str) -> Queue | None:
+        pos = self.queue_position(queue_id)
+        return self.queues[pos] if pos is not None else None
+
+    def queue_position(self, queue_id: str) -> int | None:
+        """Where the queue is in :attr:`queues` (``None``: no such queue)."""
         # Queues are many (thousands) and looked up per request: keep an ID -> position index,
         # checked on every hit and rebuilt on a miss, so edits to the list can never make it lie.
         pos = self._queue_index.get(queue_id)
         if pos is None or pos >= len(self.queues) or self.queues[pos].id != queue_id:
             self._queue_index = {q.id: i for i, q in enumerate(self.queues)}
             pos = self._queue_index.get(queue_id)
-        return self.queues[pos] if pos is not None else None
+        return pos
 
     def flow(self, flow_id: str) -> Flow | None:
         return next((f for f in self.flows if f.id == flow_id), None)
@@ -141,6 +158,9 @@ class EmulatorState:
     #: Where the state came from, for messages: ``demo``, a file path, or ``dict``.
     source: str = "dict"
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    #: Bumped (under the lock) by every change through the API or the admin API; data derived
+    #: from the state and cached (queue-search counts) is recomputed when it moves.
+    version: int = field(default=0, repr=False, compare=False)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -174,6 +194,11 @@ class EmulatorState:
             self.access_keys = dict(other.access_keys)
             self.instances = other.instances
             self.source = other.source
+            self.changed()
+
+    def changed(self) -> None:
+        """Record a change (call it holding :attr:`lock`): bumps :attr:`version`."""
+        self.version += 1
 
     # -- lookups ------------------------------------------------------------------------------
 
