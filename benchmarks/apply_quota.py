@@ -11,7 +11,10 @@ temporary folder and ``Settings(verify_delay=0.1)``. From the emulator's call lo
 - throttled responses (429) as a share of all calls the apply made (target <= 2%);
 - failed changes (failed or stale; target 0);
 - the whole apply's wall time, split into refresh (reads before the first write), writing, and
-  read-back verification (DescribeQueue per change after the last write).
+  read-back verification after the last write (SearchQueues pages for a batch of more than 10).
+
+Once the refresh is older than 30 s, each queue is read again (DescribeQueue) right before its
+write; DescribeQueue has its own quota, so those reads should not slow the writes down.
 """
 
 from __future__ import annotations
