@@ -3,7 +3,9 @@
 The emulator injects faults on every operation, reads included. Apply is re-run until it reports
 success (as an operator or CI would); then the live state must equal the desired state, every
 write in the emulator's log must be one the plans asked for, no planned change may be missing,
-and every write that reached the emulator must be in a journal.
+and every write that reached the emulator must be in a journal. It runs twice: as a short apply
+does (one refresh, then the writes), and as a long one does once its refresh is 30 s old (each
+resource read again right before its write: those reads go through the faults too).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ FAULTS = {
 }
 
 
-def _soak(tmp_path: Path, queues: int, renamed: int) -> None:
+def _soak(tmp_path: Path, queues: int, renamed: int, recheck_after: float = 30.0) -> None:
     with running_emulator(fixture(queues, seed=5)) as emu:
         state = desired_tree(emu, tmp_path / "state", rename=renamed, shift_groups=True)
         emu.set_faults(FAULTS)
@@ -46,13 +48,16 @@ def _soak(tmp_path: Path, queues: int, renamed: int) -> None:
             journals.append(path)
             desired = workflow.load_desired(str(state))
             with Journal(str(path)) as record:
-                report = workflow.applier(factory, desired, made, record, fast_settings()).run(made)
+                settings = fast_settings(recheck_after=recheck_after)
+                report = workflow.applier(factory, desired, made, record, settings).run(made)
             if report.ok:
                 break
             assert report.count(Outcome.STALE) == 0  # nobody else writes here: nothing can be stale
         first = plans[0]
         assert len([c for c in first.updates if c.kind.value == "queue"]) == renamed
         assert len([c for c in first.updates if c.kind.value == "traffic-distribution"]) == 3
+        if recheck_after == 0:  # read-back uses SearchQueues pages: these are the pre-write re-reads
+            assert sum(c["operation"] == "DescribeQueue" for c in emu.calls()) >= renamed
         faulted = [c for c in emu.calls() if c.get("fault")]
         assert len(faulted) > len(emu.calls()) // 20, "the soak must really have gone through faults"
         emu.set_faults(None)
@@ -82,8 +87,9 @@ def _canon(body: Any) -> str:
     return json.dumps(body, sort_keys=True)
 
 
-def test_fault_soak_500_queue_changes(tmp_path: Path) -> None:
-    _soak(tmp_path, queues=600, renamed=500)
+@pytest.mark.parametrize("recheck_after", [30.0, 0.0], ids=["one-refresh", "re-read-before-each-write"])
+def test_fault_soak_500_queue_changes(tmp_path: Path, recheck_after: float) -> None:
+    _soak(tmp_path, queues=600, renamed=500, recheck_after=recheck_after)
 
 
 @pytest.mark.slow
