@@ -18,13 +18,18 @@ DELETE   /_emulator/calls                                                    cle
 GET      /_emulator/faults                                                   current fault spec
 PUT      /_emulator/faults                                                   fault spec (``{}``: off)
 DELETE   /_emulator/faults                                                   faults off
+GET      /_emulator/read-lag                                                 ``{"reads", "ms"}``
+PUT      /_emulator/read-lag                                                 ``{"reads", "ms"}``
+DELETE   /_emulator/read-lag                                                 read lag off
 POST     /_emulator/quotas/reset                                             refill all buckets
 =======  ==================================================================  =====================
 
 Queue fields: ``callerIdName``, ``callerIdNumberId``, ``outboundFlowId`` (a key that is absent is
 kept, ``null`` clears; values are stored verbatim, so an ARN or a dangling ID can be planted).
 Traffic fields: ``telephony``/``agents`` (Region -> percent), ``signIn`` (Region -> bool),
-``status``. Errors are ``{"message": ...}`` with 400 or 404.
+``status``. These changes show at once in API reads, ending any read lag of the resource they
+change (:mod:`reconciler.emulator.lag`); setting the read lag ends every lag in progress.
+Errors are ``{"message": ...}`` with 400 or 404.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from urllib.parse import unquote
 
 from reconciler.emulator.faults import FaultSpec, FaultSpecError
 from reconciler.emulator.fixture import GROUP_STATUSES, FixtureError
+from reconciler.emulator.lag import ReadLagError, group_key, queue_key
 from reconciler.emulator.ops_traffic import apply_distribution
 from reconciler.emulator.state import EmulatorState, TrafficGroup
 from reconciler.emulator.wire import Response, empty_response, json_response
@@ -84,6 +90,7 @@ def set_queue_caller_config(
         if flow_id is not KEEP:
             queue.outbound_flow_id = flow_id
         queue.last_modified_time = time.time()
+        state.lag.forget(queue_key(inst.id, queue.id))
         state.changed()
 
 
@@ -124,6 +131,7 @@ def set_traffic_distribution(
         if status is not None:
             group.status = status
             group.busy_until = 0.0
+        state.lag.forget(group_key(group.id))
         state.changed()
 
 
@@ -212,6 +220,17 @@ def _route(emu: Emulator, method: str, parts: list[str], body: bytes) -> Respons
             return empty_response(204)
         case ("DELETE", ["faults"]):
             emu.set_faults(None)
+            return empty_response(204)
+        case ("GET", ["read-lag"]):
+            return json_response(200, emu.read_lag.to_dict())
+        case ("PUT", ["read-lag"]):
+            try:
+                emu.set_read_lag(_object(body))
+            except ReadLagError as exc:
+                raise AdminError(400, str(exc)) from None
+            return empty_response(204)
+        case ("DELETE", ["read-lag"]):
+            emu.set_read_lag(None)
             return empty_response(204)
         case ("POST", ["quotas", "reset"]):
             emu.reset_quotas()

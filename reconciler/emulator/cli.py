@@ -19,6 +19,7 @@ import click
 
 from reconciler.emulator.faults import FaultSpec, FaultSpecError
 from reconciler.emulator.fixture import FixtureError
+from reconciler.emulator.lag import ReadLag
 from reconciler.emulator.server import Emulator
 from reconciler.emulator.state import EmulatorState
 
@@ -26,6 +27,13 @@ from reconciler.emulator.state import EmulatorState
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
+
+
+def _describe_lag(lag: ReadLag) -> str:
+    parts = [f"{lag.reads} read{'s' if lag.reads != 1 else ''}"] if lag.reads else []
+    if lag.ms:
+        parts.append(f"{lag.ms:g} ms")
+    return " and ".join(parts)
 
 
 @click.command("emulator")
@@ -66,6 +74,23 @@ def _fail(message: str) -> None:
     default=0.0,
     help="After UpdateTrafficDistribution the group is UPDATE_IN_PROGRESS this long.",
 )
+@click.option(
+    "--read-lag",
+    "read_lag_reads",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Eventual consistency: after a write, the next N reads of that queue or group "
+    "(DescribeQueue, SearchQueues, ListQueues, GetTrafficDistribution) still show its old values.",
+)
+@click.option(
+    "--read-lag-ms",
+    type=click.FloatRange(min=0, max=float("inf"), max_open=True),
+    default=0.0,
+    show_default=True,
+    help="Eventual consistency: after a write, reads of that queue or group show its old values "
+    "for this many milliseconds (with --read-lag too: until both have passed).",
+)
 def emulator_command(
     state_file: Path | None,
     host: str,
@@ -75,6 +100,8 @@ def emulator_command(
     faults: str | None,
     omitted_fields: str,
     update_in_progress_seconds: float,
+    read_lag_reads: int,
+    read_lag_ms: float,
 ) -> None:
     """Run the local Amazon Connect emulator until Ctrl-C."""
     try:
@@ -93,6 +120,7 @@ def emulator_command(
         faults=spec,
         omitted_fields=omitted_fields,
         update_in_progress_seconds=update_in_progress_seconds,
+        read_lag=ReadLag(read_lag_reads, read_lag_ms),
     )
     try:
         emu.start()
@@ -115,6 +143,8 @@ def emulator_command(
         )
         if spec.rules or spec.scripted:
             extras.append("faults: on")
+        if emu.read_lag.on:
+            extras.append(f"read lag: {_describe_lag(emu.read_lag)}")
         suffix = "".join(f", {e}" for e in extras)
         click.echo(f"Connect emulator listening on {emu.url} (state: {label}{suffix})")
         sys.stdout.flush()

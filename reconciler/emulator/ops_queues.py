@@ -12,6 +12,11 @@ SearchQueues' ``ApproximateTotalCount`` is exact: the first page of a listing co
 and later pages reuse that count while the state's version and the number of queues are
 unchanged (see :mod:`reconciler.emulator.state`).
 
+With the ``read_lag`` option, the queues these reads return (DescribeQueue's, each one on a
+SearchQueues or ListQueues page) are shown as they were before a recent write
+(:mod:`reconciler.emulator.lag`); which queues match and how many is decided on the current
+state, which is also what UpdateQueueOutboundCallerConfig checks and changes.
+
 UpdateQueueOutboundCallerConfig: unknown instance, queue, flow or phone number -> 404
 ResourceNotFoundException; empty strings -> 400 InvalidParameterException (a field can never be
 cleared); the phone-number addressing rules are in :mod:`reconciler.emulator.resources`; a number
@@ -30,6 +35,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reconciler.emulator.errors import invalid_parameter, not_found
+from reconciler.emulator.lag import queue_key
 from reconciler.emulator.resources import (
     Call,
     flow_arn,
@@ -89,6 +95,12 @@ def queue_objects(call: Call, inst: Instance, queues: Iterable[Queue]) -> list[d
         obj["LastModifiedRegion"] = q.last_modified_region or inst.region
         out.append(obj)
     return out
+
+
+def seen(state: EmulatorState, call: Call, inst: Instance, queues: Iterable[Queue]) -> list[Queue]:
+    """The queues as this read shows them: each one still lagging behind a write as it was."""
+    lag = state.lag
+    return [lag.view(queue_key(inst.id, q.id), q, call.now) for q in queues]
 
 
 # -- SearchQueues ------------------------------------------------------------------------------
@@ -182,7 +194,8 @@ def search_queues(state: EmulatorState, call: Call) -> dict[str, Any]:
     page, token = paginate_scan(
         call, inst.queues, wanted, key, 100, item_id=_queue_id, locate=inst.queue_position
     )
-    out: dict[str, Any] = {"Queues": queue_objects(call, inst, page), "ApproximateTotalCount": total}
+    queues = queue_objects(call, inst, seen(state, call, inst, page))
+    out: dict[str, Any] = {"Queues": queues, "ApproximateTotalCount": total}
     if token:
         out["NextToken"] = token
     return out
@@ -204,7 +217,7 @@ def list_queues(state: EmulatorState, call: Call) -> dict[str, Any]:
         locate=inst.queue_position,
     )
     summaries = []
-    for q in page:
+    for q in seen(state, call, inst, page):
         summary: dict[str, Any] = {"Id": q.id, "Arn": queue_arn(call, inst, q.id)}
         if q.name is not None:
             summary["Name"] = q.name
@@ -223,7 +236,7 @@ def describe_queue(state: EmulatorState, call: Call) -> dict[str, Any]:
     q = inst.queue(call.params["QueueId"])
     if q is None:
         raise not_found(f"Queue {call.params['QueueId']}")
-    return {"Queue": queue_object(call, inst, q)}
+    return {"Queue": queue_object(call, inst, state.lag.view(queue_key(inst.id, q.id), q, call.now))}
 
 
 # -- UpdateQueueOutboundCallerConfig -----------------------------------------------------------
@@ -262,6 +275,7 @@ def update_queue_outbound_caller_config(state: EmulatorState, call: Call) -> Non
         _, number = resolve_number(state, call, number_ref, scope=inst)
         number_id = number.id
     flow_id = _flow_id(call, inst, flow_ref) if flow_ref is not None else None
+    state.lag.before_write(queue_key(inst.id, q.id), q, call.options.read_lag, call.now)
     clear = call.options.omitted_fields == "clear"
     if name is not None or clear:
         q.caller_id_name = name

@@ -15,6 +15,9 @@ UpdateTrafficDistribution is refused with ``InvalidRequestException`` (400) unle
 A successful update stores the given configs (an omitted AgentConfig/SignInConfig is kept), sets
 ``LastFailoverTime`` to now when the telephony distribution changed, and, with the
 ``update_in_progress_seconds`` option, makes the group report UPDATE_IN_PROGRESS for that long.
+With the ``read_lag`` option, GetTrafficDistribution keeps showing the distribution (and
+LastFailoverTime) from before a recent update for a while (:mod:`reconciler.emulator.lag`); the
+group's status and the rules above always use the current state.
 
 ListTrafficDistributionGroups lists the groups *homed* in the calling Region (of the caller's
 account; with InstanceId, of that instance only). AWS does not say whether a group created in
@@ -27,6 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.emulator.errors import invalid_request
+from reconciler.emulator.lag import group_key
 from reconciler.emulator.resources import (
     Call,
     group_arn,
@@ -93,6 +97,7 @@ def _distributions(inst: Instance, values: dict[str, Any], field: str) -> list[d
 
 def get_traffic_distribution(state: EmulatorState, call: Call) -> dict[str, Any]:
     inst, g = resolve_group(state, call, call.params["Id"])
+    g = state.lag.view(group_key(g.id), g, call.now)
     out: dict[str, Any] = {
         "TelephonyConfig": {"Distributions": _distributions(inst, g.telephony, "Percentage")},
         "Id": g.id,
@@ -147,6 +152,7 @@ def update_traffic_distribution(state: EmulatorState, call: Call) -> None:
     status = g.status_at(call.now)
     if status != "ACTIVE":
         raise invalid_request(f"Traffic distribution group {g.id} is {status}, not ACTIVE")
+    state.lag.before_write(group_key(g.id), g, call.options.read_lag, call.now)
     apply_distribution(g, call.now, telephony, agents, sign_in)
     if call.options.update_in_progress_seconds > 0:
         g.busy_until = call.now + call.options.update_in_progress_seconds

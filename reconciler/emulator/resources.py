@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 from botocore.model import OperationModel
 
 from reconciler.emulator.errors import ApiError, invalid_parameter, not_found
+from reconciler.emulator.lag import ReadLag
 from reconciler.emulator.model import token_error_code
 from reconciler.emulator.state import EmulatorState, Instance, PhoneNumber, TrafficGroup
 
@@ -52,6 +53,8 @@ class Options:
     omitted_fields: str = "keep"
     #: After a successful UpdateTrafficDistribution the group reports UPDATE_IN_PROGRESS this long.
     update_in_progress_seconds: float = 0.0
+    #: How long reads of a written resource keep showing its old values (see ``lag``; off: none).
+    read_lag: ReadLag = field(default_factory=ReadLag)
 
 
 @dataclass

@@ -12,11 +12,16 @@ request body for writes. Throttled requests are logged but do not count as calls
 faults (they never reached the service). The server is ``ThreadingHTTPServer`` speaking
 HTTP/1.1 keep-alive like AWS endpoints; ``stop()`` also closes idle keep-alive connections so a
 stopped emulator leaves no sockets behind.
+
+Reads are strongly consistent unless the ``read_lag`` option is on: then reads of a resource
+trail its writes through the API, as AWS's eventually consistent reads may (see
+:mod:`reconciler.emulator.lag`); the admin API and :attr:`Emulator.state` always show the truth.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import logging
@@ -32,6 +37,7 @@ from typing import Any
 from reconciler.emulator import admin, ops
 from reconciler.emulator.errors import ApiError
 from reconciler.emulator.faults import Fault, FaultInjector, FaultSpec
+from reconciler.emulator.lag import ReadLag
 from reconciler.emulator.model import Router, parse_request, validate
 from reconciler.emulator.quotas import QuotaLimiter
 from reconciler.emulator.resources import Call, Options
@@ -66,6 +72,7 @@ class Emulator:
         omitted_fields: str = "keep",
         update_in_progress_seconds: float = 0.0,
         quota_rates: Mapping[str, float] | None = None,
+        read_lag: ReadLag | int | Mapping[str, Any] | None = None,
     ) -> None:
         if omitted_fields not in OMITTED_FIELDS:
             raise ValueError(f"omitted_fields must be 'keep' or 'clear', not {omitted_fields!r}")
@@ -74,7 +81,7 @@ class Emulator:
         self.requested_port = port
         self.limiter = QuotaLimiter(quotas, quota_scale, rates=quota_rates)
         self.injector = FaultInjector(FaultSpec.parse(faults))
-        self.options = Options(omitted_fields, update_in_progress_seconds)
+        self.options = Options(omitted_fields, update_in_progress_seconds, ReadLag.parse(read_lag))
         self.router = Router()
         self._calls: list[dict[str, Any]] = []
         self._calls_lock = threading.Lock()
@@ -149,6 +156,17 @@ class Emulator:
     def set_faults(self, spec: FaultSpec | Mapping[str, Any] | str | Path | None) -> None:
         """Install a fault spec (``None`` turns faults off); call counting restarts."""
         self.injector.install(FaultSpec.parse(spec))
+
+    @property
+    def read_lag(self) -> ReadLag:
+        return self.options.read_lag
+
+    def set_read_lag(self, lag: ReadLag | int | Mapping[str, Any] | None) -> None:
+        """Set how far reads trail writes (``None`` or 0: not at all); ends every lag in progress."""
+        parsed = ReadLag.parse(lag)
+        with self._state.lock:
+            self.options = dataclasses.replace(self.options, read_lag=parsed)
+            self._state.lag.clear()
 
     def reset_quotas(self) -> None:
         self.limiter.reset()

@@ -3,10 +3,12 @@
 The state is the fixture model made live: instances (each with an optional replica Region) own
 flows, claimed phone numbers, traffic distribution groups and queues. Every request handler and
 every admin change takes :attr:`EmulatorState.lock` for its whole duration, so a request sees one
-consistent state (the emulator is strongly consistent; AWS is not, which only makes it stricter
-than the reconciler needs). :meth:`EmulatorState.to_dict` gives the fixture format back, so
-``load -> dump -> load`` is the identity and ``GET /_emulator/state`` can be diffed or saved as a
-fixture. Parsing and validating fixtures lives in :mod:`reconciler.emulator.fixture`.
+consistent state. By default the emulator is strongly consistent; AWS is not, and the
+``read_lag`` option makes reads trail writes like AWS's may (see :mod:`reconciler.emulator.lag`:
+the pending lags live in :attr:`EmulatorState.lag`, the objects here always hold the truth).
+:meth:`EmulatorState.to_dict` gives the fixture format back, so ``load -> dump -> load`` is the
+identity and ``GET /_emulator/state`` can be diffed or saved as a fixture. Parsing and
+validating fixtures lives in :mod:`reconciler.emulator.fixture`.
 
 Instances carry two caches for their (possibly tens of thousands of) queues: an ID -> position
 index, checked on every hit so it can never lie, and the match counts of recent queue searches.
@@ -22,6 +24,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from reconciler.emulator.lag import LagTracker
 
 #: Default timestamps are fixed so that dumps and responses are reproducible.
 DEFAULT_TIME = 1_700_000_000.0
@@ -161,6 +165,8 @@ class EmulatorState:
     #: Bumped (under the lock) by every change through the API or the admin API; data derived
     #: from the state and cached (queue-search counts) is recomputed when it moves.
     version: int = field(default=0, repr=False, compare=False)
+    #: Resources whose reads still show their values from before an API write (the read lag).
+    lag: LagTracker = field(default_factory=LagTracker, repr=False, compare=False)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -194,6 +200,7 @@ class EmulatorState:
             self.access_keys = dict(other.access_keys)
             self.instances = other.instances
             self.source = other.source
+            self.lag.clear()
             self.changed()
 
     def changed(self) -> None:

@@ -1,10 +1,10 @@
 """Read-back verification: a write counts as applied only once a read shows the planned values.
 
-The emulator is strongly consistent, so it cannot serve the stale reads that make AWS's bounded
-re-reads necessary. The closest faithful ways to get a read-back that does not show the planned
-values are used instead: the read itself failing (a scripted fault on DescribeQueue), and another
-writer replacing the value between the write and its read-back (the emulator's admin API, called
-from the applier's own sleep between re-reads, so it is deterministic).
+Stale reads, which make AWS's bounded re-reads necessary, are served by the emulator's read_lag
+option and tested in test_eventual.py. Here are the other ways a read-back may not show the
+planned values: the read itself failing (a scripted fault on DescribeQueue), and another writer
+replacing the value between the write and its read-back (the emulator's admin API, called from
+the applier's own sleep between re-reads, so it is deterministic).
 """
 
 from __future__ import annotations
