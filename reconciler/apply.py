@@ -181,14 +181,10 @@ class Applier:
             return Result(change, Outcome.SKIPPED, f"blocked at plan time: {change.reason}")
         if live is None:
             return Result(change, Outcome.FAILED, "the instance could not be read")
-        current = live_values(change, live)
-        if current is None:
+        values = live_values(change, live, [*change.planned_against, *change.expected])
+        if values is None:
             return Result(change, Outcome.FAILED, "the resource no longer exists")
-        if live_values(change, live, list(change.expected)) == change.expected:
-            return Result(change, Outcome.ALREADY, "live already has the planned values")
-        if fingerprint(current) != change.fingerprint:
-            return Result(change, Outcome.STALE, _stale_message(change, current))
-        return None
+        return _verdict(change, values, "since the plan was made")
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -278,37 +274,16 @@ class Applier:
     def _recheck_before_write(self, change: Change, spec: InstanceSpec) -> Result | None:
         """The refresh is old: read this resource again now; a verdict when it must not be written."""
         try:
-            if change.kind is Kind.QUEUE:
-                queue = writer.describe_queue(
-                    self.factory, target_of(spec), spec.instance_id, change.resource_id
-                )
-                values = queue_values(queue)
-            else:
-                group = LiveGroup(
-                    change.resource_id,
-                    change.resource_arn,
-                    change.name,
-                    "ACTIVE",
-                    False,
-                    writer.traffic_distribution(self.factory, target_of(spec), change.resource_arn),
-                )
-                values = group_values(group, spec.regions)
+            values = self._read_now(change, spec, target_of(spec))
         except ConnectCallError as exc:
             return Result(
                 change, Outcome.FAILED, f"not written: reading it again before the write failed: {exc}"
             )
-        if {k: values.get(k) for k in change.expected} == change.expected:
-            return Result(change, Outcome.ALREADY, "live already has the planned values")
-        current = {k: values.get(k) for k in change.planned_against}
-        if fingerprint(current) != change.fingerprint:
-            return Result(change, Outcome.STALE, _stale_message(change, current, "during the apply"))
-        return None
+        return _verdict(change, values, "during the apply")
 
     def _recheck(self, change: Change, spec: InstanceSpec, target: Target) -> None:
         """Raise `_Moved` when the group no longer has the values the change was planned against."""
-        distribution = writer.traffic_distribution(self.factory, target, change.resource_arn)
-        group = LiveGroup(change.resource_id, change.resource_arn, change.name, "ACTIVE", False, distribution)
-        values = group_values(group, spec.regions)
+        values = self._read_now(change, spec, target)
         current = {k: values.get(k) for k in change.planned_against}
         if fingerprint(current) != change.fingerprint and current != change.expected:
             raise _Moved(_stale_message(change, current))
@@ -365,18 +340,20 @@ class Applier:
     ) -> dict[str, Any]:
         """Read in the Region that took the write: after a failover the other one may be down."""
         spec = self.specs[change.instance]
-        target = target_of(spec, region)
-        if change.kind is Kind.QUEUE:
-            known = (bulk or {}).get(change.instance, {}).get(change.resource_id)
-            queue = known or writer.describe_queue(self.factory, target, spec.instance_id, change.resource_id)
-            values = queue_values(queue)
-        else:
-            distribution = writer.traffic_distribution(self.factory, target, change.resource_arn)
-            group = LiveGroup(
-                change.resource_id, change.resource_arn, change.name, "ACTIVE", False, distribution
-            )
-            values = group_values(group, spec.regions)
+        known = (bulk or {}).get(change.instance, {}).get(change.resource_id)
+        values = queue_values(known) if known else self._read_now(change, spec, target_of(spec, region))
         return {k: values.get(k) for k in change.expected}
+
+    def _read_now(self, change: Change, spec: InstanceSpec, target: Target) -> dict[str, Any]:
+        """The normalised live values of the change's resource, read now: DescribeQueue for a
+        queue, GetTrafficDistribution for a group."""
+        if change.kind is Kind.QUEUE:
+            return queue_values(
+                writer.describe_queue(self.factory, target, spec.instance_id, change.resource_id)
+            )
+        distribution = writer.traffic_distribution(self.factory, target, change.resource_arn)
+        group = LiveGroup(change.resource_id, change.resource_arn, change.name, "ACTIVE", False, distribution)
+        return group_values(group, spec.regions)
 
     # --- bookkeeping ------------------------------------------------------------------------
 
@@ -400,6 +377,17 @@ class Applier:
 
 class _Moved(Exception):
     """Live values changed after the refresh (seen after waiting for a busy group): stale."""
+
+
+def _verdict(change: Change, values: dict[str, Any], when: str) -> Result | None:
+    """`already` when live has the planned result, `stale` when it moved from what was planned
+    against (`when`: since the plan, during the apply), None when the change is to be written."""
+    if {k: values.get(k) for k in change.expected} == change.expected:
+        return Result(change, Outcome.ALREADY, "live already has the planned values")
+    current = {k: values.get(k) for k in change.planned_against}
+    if fingerprint(current) != change.fingerprint:
+        return Result(change, Outcome.STALE, _stale_message(change, current, when))
+    return None
 
 
 def _stale_message(change: Change, current: dict[str, Any], when: str = "since the plan was made") -> str:
