@@ -191,3 +191,17 @@ def invoke(*args: str, input: str | None = None, runner: CliRunner | None = None
     result = (runner or CliRunner()).invoke(cli, list(args), prog_name="reconciler", input=input)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result
+
+
+def apply_saved(planfile: Path, state_dir: Path, journal: Path, *flags: str) -> Result:
+    """`reconciler apply PLANFILE --state-dir DIR --auto-approve --journal FILE FLAGS...`."""
+    return invoke(
+        "apply",
+        str(planfile),
+        "--state-dir",
+        str(state_dir),
+        "--auto-approve",
+        *flags,
+        "--journal",
+        str(journal),
+    )

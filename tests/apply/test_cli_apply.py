@@ -23,6 +23,7 @@ from .helpers import (
     NUMBER_2,
     NUMBER_TOLL_FREE,
     QUEUES,
+    apply_saved,
     invoke,
     live_group,
     live_queue,
@@ -59,15 +60,7 @@ def test_apply_saved_plan_sends_exactly_the_planned_requests(
     emu.clear_calls()
 
     journal = tmp_path / "journal.jsonl"
-    result = invoke(
-        "apply",
-        str(tmp_path / "plan.json"),
-        "--state-dir",
-        str(state_dir),
-        "--auto-approve",
-        "--journal",
-        str(journal),
-    )
+    result = apply_saved(tmp_path / "plan.json", state_dir, journal)
 
     assert result.exit_code == 0, result.output
     assert "Apply: 3 applied, 0 already, 0 failed, 0 stale, 0 skipped." in result.stdout

@@ -13,6 +13,7 @@ from reconciler.emulator.server import Emulator
 from .helpers import (
     DEFAULT_GROUP,
     QUEUES,
+    apply_saved,
     demo_fixture,
     fast_factory,
     fast_settings,
@@ -128,15 +129,7 @@ def test_one_failure_does_not_stop_independent_changes(
     assert invoke("plan", "--state-dir", str(state_dir), "--out", str(planfile)).exit_code == 0
     refuse_traffic(emu)
 
-    result = invoke(
-        "apply",
-        str(planfile),
-        "--state-dir",
-        str(state_dir),
-        "--auto-approve",
-        "--journal",
-        str(tmp_path / "j.jsonl"),
-    )
+    result = apply_saved(planfile, state_dir, tmp_path / "j.jsonl")
 
     assert result.exit_code == 1, result.output
     assert "Apply: 2 applied, 0 already, 1 failed, 0 stale, 0 skipped." in result.stdout
@@ -154,16 +147,7 @@ def test_fail_fast_skips_everything_after_the_first_failure(
     assert invoke("plan", "--state-dir", str(state_dir), "--out", str(planfile)).exit_code == 0
     refuse_traffic(emu)
 
-    result = invoke(
-        "apply",
-        str(planfile),
-        "--state-dir",
-        str(state_dir),
-        "--auto-approve",
-        "--fail-fast",
-        "--journal",
-        str(tmp_path / "j.jsonl"),
-    )
+    result = apply_saved(planfile, state_dir, tmp_path / "j.jsonl", "--fail-fast")
 
     assert result.exit_code == 1
     assert "Apply: 0 applied, 0 already, 1 failed, 0 stale, 2 skipped." in result.stdout

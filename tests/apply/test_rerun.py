@@ -8,7 +8,7 @@ from reconciler.apply import Outcome
 from reconciler.connect import ClientFactory
 from reconciler.emulator.server import Emulator
 
-from .helpers import attempts, invoke, make_plan, run_apply, writes
+from .helpers import apply_saved, attempts, invoke, make_plan, run_apply, writes
 
 SECOND_QUEUE_WRITE_REFUSED = {
     "scripted": [
@@ -24,29 +24,13 @@ def test_rerunning_a_saved_plan_after_a_failure_converges(
     assert invoke("plan", "--state-dir", str(state_dir), "--out", str(planfile)).exit_code == 0
     emu.set_faults(SECOND_QUEUE_WRITE_REFUSED)
 
-    first = invoke(
-        "apply",
-        str(planfile),
-        "--state-dir",
-        str(state_dir),
-        "--auto-approve",
-        "--journal",
-        str(tmp_path / "1.jsonl"),
-    )
+    first = apply_saved(planfile, state_dir, tmp_path / "1.jsonl")
     assert first.exit_code == 1
     assert "Apply: 2 applied, 0 already, 1 failed, 0 stale, 0 skipped." in first.stdout
 
     emu.set_faults(None)
     emu.clear_calls()
-    second = invoke(
-        "apply",
-        str(planfile),
-        "--state-dir",
-        str(state_dir),
-        "--auto-approve",
-        "--journal",
-        str(tmp_path / "2.jsonl"),
-    )
+    second = apply_saved(planfile, state_dir, tmp_path / "2.jsonl")
 
     assert second.exit_code == 0, second.output
     assert "Apply: 1 applied, 2 already, 0 failed, 0 stale, 0 skipped." in second.stdout

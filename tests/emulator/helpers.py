@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -56,3 +61,23 @@ def error_of(error: pytest.ExceptionInfo[ClientError] | ClientError) -> tuple[st
     exc = error.value if isinstance(error, pytest.ExceptionInfo) else error
     response: Any = exc.response
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+@contextlib.contextmanager
+def emulator_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`python -m reconciler.emulator --port 0 ARGS` and the first line it prints; killed on the
+    way out if the test did not stop it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler.emulator", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc, proc.stdout.readline()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +12,8 @@ from click.testing import CliRunner
 
 from reconciler.emulator.cli import emulator_command
 from reconciler.emulator.testing import raw_request
+
+from .helpers import emulator_process
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -61,17 +61,7 @@ def test_bad_quota_scale_is_a_usage_error() -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_serves_and_stops_cleanly_on_signal(signum: int) -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler.emulator", "--port", "0", "--quotas", "aws"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+    with emulator_process("--quotas", "aws") as (proc, line):
         match = re.match(
             r"Connect emulator listening on (http://127\.0\.0\.1:\d+) \(state: demo, quotas: aws\)", line
         )
@@ -81,9 +71,6 @@ def test_serves_and_stops_cleanly_on_signal(signum: int) -> None:
         assert resp.status == 200
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert "stopped" in out

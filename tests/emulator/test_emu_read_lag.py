@@ -6,10 +6,8 @@ lag bookkeeping with an explicit clock to show when a time-based lag ends withou
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
 import sys
 from typing import Any
 
@@ -31,6 +29,7 @@ from .helpers import (
     NUMBER_2,
     QUEUE_BASIC,
     QUEUE_SALES,
+    emulator_process,
     make_client,
 )
 
@@ -361,27 +360,7 @@ def test_a_negative_cli_lag_is_a_usage_error() -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_the_cli_serves_with_a_lag() -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler.emulator",
-            "--port",
-            "0",
-            "--read-lag",
-            "2",
-            "--read-lag-ms",
-            "50",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+    with emulator_process("--read-lag", "2", "--read-lag-ms", "50") as (proc, line):
         match = re.match(
             r"Connect emulator listening on (http://127\.0\.0\.1:\d+) "
             r"\(state: demo, read lag: 2 reads and 50 ms\)",
@@ -391,7 +370,4 @@ def test_the_cli_serves_with_a_lag() -> None:
         assert raw_request(match.group(1), "GET", "/_emulator/read-lag").json() == {"reads": 2, "ms": 50.0}
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0, err
