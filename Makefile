@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-LINTED := reconciler tests $(wildcard benchmarks)
+LINTED := reconciler connect_emulator tests $(wildcard benchmarks)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
@@ -28,7 +28,7 @@ test: lint
 	$(BIN)/pytest
 
 demo: $(STAMP)
-	$(BIN)/python -m reconciler.demo
+	$(BIN)/python -m reconciler.app.demo
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

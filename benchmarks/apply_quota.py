@@ -40,9 +40,9 @@ from benchmarks.common import (
     reproduce,
     table,
 )
-from reconciler import workflow
-from reconciler.apply import Outcome, Settings
-from reconciler.journal import Journal
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Outcome, Settings
+from reconciler.applying.journal import Journal
 
 
 def run(changes: int, argv: Sequence[str]) -> dict[str, Any]:

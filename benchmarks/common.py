@@ -33,9 +33,9 @@ from typing import Any
 
 import yaml
 
-from reconciler import workflow
+from connect_emulator.generate import generate_fixture
+from reconciler.app import run as workflow
 from reconciler.connect import RateLimiter
-from reconciler.emulator.generate import generate_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

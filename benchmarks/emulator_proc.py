@@ -17,7 +17,7 @@ import sys
 import threading
 from types import FrameType
 
-from reconciler.emulator.server import Emulator
+from connect_emulator.server import Emulator
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         clock[:] = [wall, cpu]
 
     import reconciler.cli  # noqa: F401  (the CLI imports everything a plan needs)
-    from reconciler import workflow
+    from reconciler.app import run as workflow
     from reconciler.gcpause import paused
-    from reconciler.planner import make_plan
+    from reconciler.planning.planner import make_plan
     from reconciler.render import render
 
     mark("import the CLI (boto3, pydantic models, ...)")

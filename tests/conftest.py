@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import running_emulator
+from connect_emulator.server import Emulator
+from connect_emulator.testing import running_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_STATE = ROOT / "desired-state"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from reconciler import workflow
+from reconciler.app import run as workflow
 from reconciler.cli import cli
 
 

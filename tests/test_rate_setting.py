@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.app.run import rate_limiter
 from reconciler.errors import ReconcilerError
-from reconciler.workflow import rate_limiter
 
 
 def test_unset_means_connects_documented_quota() -> None:

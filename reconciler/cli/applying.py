@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from reconciler import workflow
-from reconciler.apply import Outcome, Report, Result, Settings
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Outcome, Report, Result, Settings
 from reconciler.cli.base import (
     changed_since_option,
     cli,
@@ -22,9 +22,9 @@ from reconciler.cli.base import (
     use_color,
 )
 from reconciler.connect import ClientFactory
+from reconciler.desired.model import DesiredState
 from reconciler.errors import ReconcilerError
-from reconciler.model import DesiredState
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
 from reconciler.render import render
 from reconciler.render.apply import render_dry_run, render_result, render_summary
 

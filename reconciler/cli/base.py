@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import __version__
-from reconciler.diagnostics import LoadError
+from reconciler.desired.diagnostics import LoadError
 from reconciler.errors import ReconcilerError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,7 +81,7 @@ class _Cli(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name == "emulator":
-            from reconciler.emulator.cli import emulator_command
+            from connect_emulator.cli import emulator_command
 
             return emulator_command
         return super().get_command(ctx, cmd_name)

@@ -6,13 +6,14 @@ import json
 
 import click
 
-from reconciler import iam, loader, model
 from reconciler.cli.base import (
     cli,
     reports_errors,
     state_dir_option,
 )
+from reconciler.desired import loader, model
 from reconciler.errors import ReconcilerError
+from reconciler.planning import iam
 
 
 @cli.command()

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from reconciler import workflow
+from reconciler.app import run as workflow
 from reconciler.cli.base import (
     changed_since_option,
     cli,

@@ -15,8 +15,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from reconciler.applying.lock import LockHeld, LockInfo
 from reconciler.errors import ReconcilerError
-from reconciler.lock import LockHeld, LockInfo
 
 
 class DynamoBackend:

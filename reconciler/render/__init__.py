@@ -9,7 +9,7 @@ I/O or reads a clock, so the same plan always renders to the same string (golden
 from __future__ import annotations
 
 from reconciler.errors import ReconcilerError
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
 from reconciler.render.json import render_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_text

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from reconciler.apply import Outcome, Report, Result
-from reconciler.plan import Plan
+from reconciler.applying.applier import Outcome, Report, Result
+from reconciler.planning.plan import Plan
 
 _ORDER = (Outcome.APPLIED, Outcome.ALREADY, Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED)
 

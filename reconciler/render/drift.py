@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.drift import DriftReport, FindingKind
+from reconciler.planning.drift import DriftReport, FindingKind
 from reconciler.render import mdsafe
 from reconciler.render.values import clean, quote
 

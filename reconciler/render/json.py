@@ -8,7 +8,7 @@ know. This module exists so that the CLI picks every format the same way, throug
 
 from __future__ import annotations
 
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
 
 
 def render_json(plan: Plan) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from reconciler.plan import Action, Change, InstanceSummary, Plan
+from reconciler.planning.plan import Action, Change, InstanceSummary, Plan
 from reconciler.render import mdsafe as md
 from reconciler.render.values import (
     FieldRow,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconciler.plan import Action, Change, InstanceSummary, Plan
+from reconciler.planning.plan import Action, Change, InstanceSummary, Plan
 from reconciler.render.values import (
     FieldRow,
     Shown,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from reconciler.plan import Change, InstanceSummary, Kind, Plan, Risk
+from reconciler.planning.plan import Change, InstanceSummary, Kind, Plan, Risk
 
 _MISSING = object()
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from connect_emulator.server import Emulator
+from connect_emulator.state import EmulatorState
+from connect_emulator.testing import running_emulator
 from reconciler.connect import ClientFactory
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.state import EmulatorState
-from reconciler.emulator.testing import running_emulator
 
 from .helpers import copy_demo, fast_factory
 

@@ -17,18 +17,18 @@ from typing import Any
 import yaml
 from click.testing import CliRunner, Result
 
-from reconciler import workflow
-from reconciler.apply import Outcome, Report, Settings
+from connect_emulator.ops import WRITES
+from connect_emulator.server import Emulator
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Outcome, Report, Settings
+from reconciler.applying.journal import Journal
 from reconciler.cli import cli
 from reconciler.connect import ClientFactory, RateLimiter
-from reconciler.emulator.ops import WRITES
-from reconciler.emulator.server import Emulator
-from reconciler.journal import Journal
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_STATE = REPO / "desired-state"
-DEMO_FIXTURE = REPO / "reconciler" / "emulator" / "fixtures" / "demo.yaml"
+DEMO_FIXTURE = REPO / "connect_emulator" / "fixtures" / "demo.yaml"
 
 ACCOUNT = "111122223333"
 EAST = "us-east-1"

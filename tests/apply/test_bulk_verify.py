@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler import workflow
-from reconciler.apply import Outcome
-from reconciler.emulator.testing import running_emulator
+from connect_emulator.testing import running_emulator
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Outcome
 
 from ..reliability.helpers import desired_tree, fast_factory, fast_settings, fixture
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from reconciler.emulator.server import Emulator
-from reconciler.plan import Plan
+from connect_emulator.server import Emulator
+from reconciler.planning.plan import Plan
 
 from .helpers import (
     DEFAULT_GROUP,

@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
-from reconciler import workflow
-from reconciler.apply import Outcome, Report
+from connect_emulator.ops import WRITES
+from connect_emulator.server import Emulator
+from connect_emulator.testing import running_emulator
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Outcome, Report
+from reconciler.applying.journal import Journal
+from reconciler.applying.journal import read as read_journal
 from reconciler.connect import ClientFactory
-from reconciler.emulator.ops import WRITES
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import running_emulator
-from reconciler.journal import Journal
-from reconciler.journal import read as read_journal
 
 from ..reliability.helpers import desired_tree, fixture
 from .helpers import (

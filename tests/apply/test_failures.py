@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reconciler.apply import Outcome
+from connect_emulator.server import Emulator
+from reconciler.applying.applier import Outcome
 from reconciler.connect import ClientFactory
-from reconciler.emulator.server import Emulator
 
 from .helpers import (
     DEFAULT_GROUP,

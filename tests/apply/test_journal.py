@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import Outcome, Result
+from connect_emulator.server import Emulator
+from reconciler.applying.applier import Outcome, Result
+from reconciler.applying.journal import Journal
+from reconciler.applying.journal import read as read_journal
 from reconciler.connect import ClientFactory
-from reconciler.emulator.server import Emulator
 from reconciler.errors import ReconcilerError
-from reconciler.journal import Journal
-from reconciler.journal import read as read_journal
 
 from .helpers import INSTANCE_ID, QUEUES, fast_settings, make_plan, run_apply
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 
-from reconciler.apply import Outcome
+from connect_emulator.server import Emulator
+from connect_emulator.state import EmulatorState
+from reconciler.applying.applier import Outcome
 from reconciler.connect import ClientFactory
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.state import EmulatorState
 
 from .helpers import (
     DEFAULT_GROUP,

@@ -17,11 +17,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.apply import Outcome
+from connect_emulator.server import Emulator
+from connect_emulator.state import EmulatorState
+from connect_emulator.testing import running_emulator
+from reconciler.applying.applier import Outcome
 from reconciler.connect import ClientFactory
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.state import EmulatorState
-from reconciler.emulator.testing import running_emulator
 
 from .helpers import (
     ACCOUNT,

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import Outcome
+from connect_emulator.server import Emulator
+from reconciler.applying.applier import Outcome
 from reconciler.connect import ClientFactory
-from reconciler.emulator.server import Emulator
 
 from .helpers import (
     FLOW_DEFAULT,

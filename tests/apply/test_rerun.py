@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.apply import Outcome
+from connect_emulator.server import Emulator
+from reconciler.applying.applier import Outcome
 from reconciler.connect import ClientFactory
-from reconciler.emulator.server import Emulator
 
 from .helpers import apply_saved, attempts, invoke, make_plan, run_apply, writes
 

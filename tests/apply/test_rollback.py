@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from reconciler import workflow
-from reconciler.apply import Outcome
+from connect_emulator.server import Emulator
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Outcome
+from reconciler.applying.journal import Journal
+from reconciler.applying.journal import read as read_journal
 from reconciler.connect import ClientFactory
-from reconciler.emulator.server import Emulator
 from reconciler.errors import ReconcilerError
-from reconciler.journal import Journal
-from reconciler.journal import read as read_journal
 
 from .helpers import (
     DEFAULT_GROUP,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import yaml
 
-from reconciler import workflow
-from reconciler.apply import Outcome
-from reconciler.emulator.fixture import EmulatorState
-from reconciler.emulator.testing import running_emulator
+from connect_emulator.fixture import EmulatorState
+from connect_emulator.testing import running_emulator
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Outcome
 
 from ..reliability.helpers import fast_factory, fast_settings
 

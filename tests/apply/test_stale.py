@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.apply import Outcome, Result
+from connect_emulator.server import Emulator
+from reconciler.applying.applier import Outcome, Result
 from reconciler.connect import ClientFactory
-from reconciler.emulator.server import Emulator
 
 from .helpers import (
     DEFAULT_GROUP,

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from reconciler import workflow
-from reconciler.apply import Outcome
+from connect_emulator.server import Emulator
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Outcome
+from reconciler.applying.journal import Journal
 from reconciler.connect import ClientFactory, RateLimiter
 from reconciler.connect.clients import Target
-from reconciler.emulator.server import Emulator
-from reconciler.journal import Journal
-from reconciler.live import LiveState
-from reconciler.model import InstanceSpec
+from reconciler.desired.model import InstanceSpec
+from reconciler.planning.live import LiveState
 
 from .helpers import (
     DEFAULT_GROUP,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.apply import Outcome
+from connect_emulator.server import Emulator
+from reconciler.applying.applier import Outcome
+from reconciler.applying.journal import Journal
+from reconciler.applying.journal import read as read_journal
 from reconciler.connect import ClientFactory
-from reconciler.emulator.server import Emulator
-from reconciler.journal import Journal
-from reconciler.journal import read as read_journal
 
 from .helpers import (
     INSTANCE_ID,

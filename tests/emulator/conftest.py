@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator.generate import generate_fixture
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import running_emulator
+from connect_emulator.generate import generate_fixture
+from connect_emulator.server import Emulator
+from connect_emulator.testing import running_emulator
 
 from .helpers import EAST, WEST, make_client
 

@@ -14,8 +14,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import client_kwargs
+from connect_emulator.server import Emulator
+from connect_emulator.testing import client_kwargs
 
 ACCOUNT = "111122223333"
 EAST = "us-east-1"
@@ -65,10 +65,10 @@ def error_of(error: pytest.ExceptionInfo[ClientError] | ClientError) -> tuple[st
 
 @contextlib.contextmanager
 def emulator_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`python -m reconciler.emulator --port 0 ARGS` and the first line it prints; killed on the
+    """`python -m connect_emulator --port 0 ARGS` and the first line it prints; killed on the
     way out if the test did not stop it."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler.emulator", "--port", "0", *args],
+        [sys.executable, "-m", "connect_emulator", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

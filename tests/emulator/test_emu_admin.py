@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.state import EmulatorState
-from reconciler.emulator.testing import raw_request
+from connect_emulator.server import Emulator
+from connect_emulator.state import EmulatorState
+from connect_emulator.testing import raw_request
 
 from .helpers import (
     DEFAULT_GROUP,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reconciler.emulator.cli import emulator_command
-from reconciler.emulator.testing import raw_request
+from connect_emulator.cli import emulator_command
+from connect_emulator.testing import raw_request
 
 from .helpers import emulator_process
 

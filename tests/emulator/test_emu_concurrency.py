@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from reconciler.emulator.server import Emulator
+from connect_emulator.server import Emulator
 
 from .helpers import EAST, INSTANCE, WEST, make_client
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from reconciler.emulator.faults import FaultInjector, FaultSpec, FaultSpecError
-from reconciler.emulator.server import Emulator
+from connect_emulator.faults import FaultInjector, FaultSpec, FaultSpecError
+from connect_emulator.server import Emulator
 
 from .helpers import EAST, INSTANCE, NUMBER_2, QUEUE_BASIC, error_of, make_client
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler.emulator.fixture import FixtureError
-from reconciler.emulator.generate import generate_fixture, main
-from reconciler.emulator.state import EmulatorState
+from connect_emulator.fixture import FixtureError
+from connect_emulator.generate import generate_fixture, main
+from connect_emulator.state import EmulatorState
 
 from .helpers import EAST, WEST
 

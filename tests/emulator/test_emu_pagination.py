@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from reconciler.emulator.server import Emulator
+from connect_emulator.server import Emulator
 
 from .helpers import EAST, WEST, error_of, make_client
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from reconciler.emulator.quotas import QuotaLimiter
+from connect_emulator.quotas import QuotaLimiter
 
 from .helpers import EAST, INSTANCE, QUEUE_BASIC, WEST, error_of, make_client
 

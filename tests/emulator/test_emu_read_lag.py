@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from reconciler.emulator.cli import emulator_command
-from reconciler.emulator.lag import LagTracker, ReadLag, ReadLagError, queue_key
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.state import EmulatorState, Queue
-from reconciler.emulator.testing import raw_request
+from connect_emulator.cli import emulator_command
+from connect_emulator.lag import LagTracker, ReadLag, ReadLagError, queue_key
+from connect_emulator.server import Emulator
+from connect_emulator.state import EmulatorState, Queue
+from connect_emulator.testing import raw_request
 
 from .helpers import (
     DEFAULT_GROUP,

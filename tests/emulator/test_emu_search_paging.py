@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from reconciler.emulator.generate import generate_fixture
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.state import Queue
-from reconciler.emulator.testing import running_emulator
+from connect_emulator.generate import generate_fixture
+from connect_emulator.server import Emulator
+from connect_emulator.state import Queue
+from connect_emulator.testing import running_emulator
 
 from .helpers import EAST, WEST, error_of, make_client
 

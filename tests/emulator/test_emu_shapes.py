@@ -13,9 +13,9 @@ import botocore.loaders
 import pytest
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
-from reconciler.emulator.ops import EMULATED_OPERATIONS
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import raw_request
+from connect_emulator.ops import EMULATED_OPERATIONS
+from connect_emulator.server import Emulator
+from connect_emulator.testing import raw_request
 
 from .helpers import DEFAULT_GROUP, INSTANCE, NUMBER_1, QUEUE_BASIC
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from reconciler.emulator.server import Emulator
+from connect_emulator.server import Emulator
 
 from .helpers import (
     DEFAULT_GROUP,
@@ -171,7 +171,7 @@ def test_arn_naming_the_wrong_home_region_is_not_found(west: Any) -> None:
 
 
 def test_other_account_cannot_see_the_group(start_emulator: Any) -> None:
-    from reconciler.emulator.state import EmulatorState
+    from connect_emulator.state import EmulatorState
 
     state = EmulatorState.demo()
     state.access_keys["AKIAOTHERACCOUNT0000"] = "444455556666"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import raw_request
+from connect_emulator.server import Emulator
+from connect_emulator.testing import raw_request
 
 from .helpers import DEFAULT_GROUP, EAST, INSTANCE, QUEUE_BASIC, error_of, make_client
 

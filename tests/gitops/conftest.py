@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import running_emulator
+from connect_emulator.server import Emulator
+from connect_emulator.testing import running_emulator
 
 from .helpers import apply_state, copy_demo
 

@@ -15,12 +15,12 @@ from typing import Any
 import yaml
 from click.testing import CliRunner, Result
 
-from reconciler import workflow
-from reconciler.apply import Outcome, Settings
+from connect_emulator.ops import WRITES
+from connect_emulator.server import Emulator
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Outcome, Settings
 from reconciler.cli import cli
 from reconciler.connect import ClientFactory, RateLimiter
-from reconciler.emulator.ops import WRITES
-from reconciler.emulator.server import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_STATE = ROOT / "desired-state"

@@ -1,4 +1,4 @@
-"""`make demo` (`python -m reconciler.demo`): the whole GitOps story, run as a user runs it."""
+"""`make demo` (`python -m reconciler.app.demo`): the whole GitOps story, run as a user runs it."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_make_demo_runs_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     env = {**os.environ, "RECONCILER_LOCK": f"file://{user_locks}"}
 
     done = subprocess.run(
-        [sys.executable, "-m", "reconciler.demo"],
+        [sys.executable, "-m", "reconciler.app.demo"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from connect_emulator.server import Emulator
+from connect_emulator.state import EmulatorState
 from reconciler.connect.operations import READ
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.state import EmulatorState
 
 from .helpers import (
     DEFAULT_GROUP,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from reconciler.drift import DriftReport, Finding, FindingKind
-from reconciler.plan import FieldChange, Kind
+from reconciler.planning.drift import DriftReport, Finding, FindingKind
+from reconciler.planning.plan import FieldChange, Kind
 from reconciler.render.drift import render_drift
 
 HOSTILE = "Sales\n| forged | row | x | y |\x1b[2J @acme/oncall [click](https://evil.example) `x`"

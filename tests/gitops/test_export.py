@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler.emulator.generate import generate_fixture
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.state import EmulatorState
-from reconciler.emulator.testing import running_emulator
-from reconciler.export import HEADER
+from connect_emulator.generate import generate_fixture
+from connect_emulator.server import Emulator
+from connect_emulator.state import EmulatorState
+from connect_emulator.testing import running_emulator
+from reconciler.planning.export import HEADER
 
 from .helpers import (
     ACCOUNT,
@@ -47,7 +47,7 @@ DEMO_GROUPS = {
     },
     "anycompany-overflow": {"telephony": {EAST: 50, WEST: 50}, "agents": {EAST: 50, WEST: 50}},
 }
-# The demo live state (reconciler/emulator/fixtures/demo.yaml) as people write it: every STANDARD
+# The demo live state (connect_emulator/fixtures/demo.yaml) as people write it: every STANDARD
 # queue with a caller config (Callbacks has none), numbers in E.164 whether Connect holds an ID or
 # an ARN (VIP, After Hours), and whisper flows by name.
 DEMO_QUEUES = {

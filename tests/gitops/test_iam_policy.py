@@ -20,7 +20,7 @@ from typing import Any
 import botocore.session
 import pytest
 
-from reconciler.emulator.server import Emulator
+from connect_emulator.server import Emulator
 
 from .helpers import ACCOUNT, EAST, INSTANCE_ID, ROOT, WEST, invoke, operations, write_instance
 
@@ -95,9 +95,9 @@ def assert_valid_policy(policy: dict[str, Any]) -> None:
 def test_the_source_scan_finds_the_calls_it_must() -> None:
     """The scanner itself: the reader's paginated literals and the writer's client methods."""
     found = code_operations()
-    assert {"SearchQueues", "ListContactFlows", "ListPhoneNumbersV2"} <= found["reader.py"]
+    assert {"SearchQueues", "ListContactFlows", "ListPhoneNumbersV2"} <= found["reads.py"]
     assert {"UpdateTrafficDistribution", "UpdateQueueOutboundCallerConfig", "DescribeQueue"} <= found[
-        "writer.py"
+        "writes.py"
     ]
     assert "AssumeRole" not in set().union(*found.values())  # STS, not Connect
 
@@ -111,7 +111,7 @@ def test_every_operation_in_the_code_is_in_the_apply_policy_and_nothing_else() -
     assert_valid_policy(plan_policy)
     assert called <= actions(apply_policy), called - actions(apply_policy)
     assert actions(apply_policy) <= called, "the apply policy grants operations the code never calls"
-    reads = set().union(*(code_operations()[m] for m in ("reader.py",)))
+    reads = set().union(*(code_operations()[m] for m in ("reads.py",)))
     assert reads <= actions(plan_policy), reads - actions(plan_policy)
 
 

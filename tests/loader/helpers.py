@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import loader
-from reconciler.diagnostics import LoadError
-from reconciler.model import DesiredState
+from reconciler.desired import loader
+from reconciler.desired.diagnostics import LoadError
+from reconciler.desired.model import DesiredState
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "desired-state"

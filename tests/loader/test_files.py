@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import loader
-from reconciler.diagnostics import LoadError
-from reconciler.model import Source
+from reconciler.desired import loader
+from reconciler.desired.diagnostics import LoadError
+from reconciler.desired.model import Source
 
 from .conftest import Tree
 from .helpers import ACCOUNT, EXAMPLE, GROUP, INSTANCE, QUEUE, UUID1, UUID2, load_ok, problems, write_tree

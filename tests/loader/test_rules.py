@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.loader import load
+from reconciler.desired.loader import load
 
 from .conftest import Tree
 from .helpers import ACCOUNT, INSTANCE, UUID1, UUID2, problems, write_tree

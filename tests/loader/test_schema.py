@@ -11,8 +11,8 @@ import yaml
 from click.testing import CliRunner
 from pydantic import BaseModel
 
-from reconciler import model
 from reconciler.cli import cli
+from reconciler.desired import model
 
 from .helpers import EXAMPLE
 

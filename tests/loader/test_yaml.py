@@ -14,8 +14,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler import yamlsource
-from reconciler.loader import load
+from reconciler.desired import yamlsource
+from reconciler.desired.loader import load
 
 from .conftest import Tree
 from .helpers import INSTANCE, QUEUE, load_ok

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from moto.server import ThreadedMotoServer
 
-from reconciler import workflow
+from connect_emulator.server import Emulator
+from reconciler.app import run as workflow
+from reconciler.applying.lock import FileBackend, LockHeld, held, new_info
 from reconciler.cli import cli
 from reconciler.connect.dynamolock import DynamoBackend
-from reconciler.emulator.server import Emulator
-from reconciler.lock import FileBackend, LockHeld, held, new_info
 
 from ..conftest import DEMO_STATE
 

@@ -1,7 +1,7 @@
 """Shared values of the planner tests: the demo fixture's IDs, hand-built live snapshots, small
 desired-state trees, and a plan made through the real read path against an emulator.
 
-The live snapshot `demo_live()` mirrors `reconciler/emulator/fixtures/demo.yaml` exactly as the
+The live snapshot `demo_live()` mirrors `connect_emulator/fixtures/demo.yaml` exactly as the
 reader returns it (checked by test_read_calls.py), so pure tests and integration tests agree.
 """
 
@@ -16,10 +16,12 @@ from typing import Any
 
 import yaml
 
-from reconciler import loader, workflow
+from connect_emulator.server import Emulator
+from reconciler.app import run as workflow
 from reconciler.connect import RateLimiter
-from reconciler.emulator.server import Emulator
-from reconciler.live import (
+from reconciler.desired import loader
+from reconciler.desired.model import DesiredState
+from reconciler.planning.live import (
     Distribution,
     LiveFlow,
     LiveGroup,
@@ -28,11 +30,10 @@ from reconciler.live import (
     LiveQueue,
     LiveState,
 )
-from reconciler.model import DesiredState
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO_FIXTURE = REPO / "reconciler" / "emulator" / "fixtures" / "demo.yaml"
+DEMO_FIXTURE = REPO / "connect_emulator" / "fixtures" / "demo.yaml"
 
 ACCOUNT = "111122223333"
 EAST = "us-east-1"

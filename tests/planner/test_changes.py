@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 import pytest
 
-from reconciler.live import Distribution, LiveInstance
-from reconciler.plan import Action, ApiRequest, Change, FieldChange, Kind, Plan, Risk
-from reconciler.planner import make_plan
+from reconciler.planning.live import Distribution, LiveInstance
+from reconciler.planning.plan import Action, ApiRequest, Change, FieldChange, Kind, Plan, Risk
+from reconciler.planning.planner import make_plan
 
 from .helpers import (
     BODY_FIRST_LINE,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.emulator.server import Emulator
+from connect_emulator.server import Emulator
 
 from .cli import invoke
 from .helpers import REPO, write_desired

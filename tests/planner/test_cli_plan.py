@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import loader
-from reconciler.emulator.server import Emulator
-from reconciler.plan import Plan
+from connect_emulator.server import Emulator
+from reconciler.desired import loader
+from reconciler.planning.plan import Plan
 
 from .cli import invoke
 from .helpers import DEFAULT_GROUP, EAST, IID, NUM_TOLL, Q_SALES, Q_SUPPORT, REPO, WEST

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.compare import changed_fields
+from reconciler.planning.compare import changed_fields
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import workflow
-from reconciler.emulator.server import Emulator
-from reconciler.plan import Plan
+from connect_emulator.server import Emulator
+from reconciler.app import run as workflow
+from reconciler.planning.plan import Plan
 
 from .cli import invoke
 from .helpers import REPO

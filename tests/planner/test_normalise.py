@@ -20,12 +20,12 @@ from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import client_kwargs
-from reconciler.live import Distribution, LiveInstance, number_identity
-from reconciler.model import DesiredState
-from reconciler.plan import Kind, Plan
-from reconciler.planner import make_plan
+from connect_emulator.server import Emulator
+from connect_emulator.testing import client_kwargs
+from reconciler.desired.model import DesiredState
+from reconciler.planning.live import Distribution, LiveInstance, number_identity
+from reconciler.planning.plan import Kind, Plan
+from reconciler.planning.planner import make_plan
 
 from .helpers import (
     DEFAULT_GROUP,

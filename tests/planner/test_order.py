@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import loader
-from reconciler.diagnostics import LoadError
-from reconciler.live import LiveInstance
-from reconciler.plan import Action, Plan
-from reconciler.planner import make_plan
+from reconciler.desired import loader
+from reconciler.desired.diagnostics import LoadError
+from reconciler.planning.live import LiveInstance
+from reconciler.planning.plan import Action, Plan
+from reconciler.planning.planner import make_plan
 
 from .helpers import (
     BODY_FIRST_LINE,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import workflow
+from connect_emulator.generate import generate_fixture
+from connect_emulator.server import Emulator
+from reconciler.app import run as workflow
 from reconciler.connect import ClientFactory, ConnectCallError, RateLimiter
 from reconciler.connect.ratelimit import DEFAULT_BURST, DEFAULT_RATE
-from reconciler.emulator.generate import generate_fixture
-from reconciler.emulator.server import Emulator
 
 from .helpers import write_desired
 

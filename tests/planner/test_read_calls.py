@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from reconciler import workflow
+from connect_emulator.generate import generate_fixture
+from connect_emulator.server import Emulator
+from connect_emulator.testing import running_emulator
+from reconciler.app import run as workflow
 from reconciler.connect import ConnectCallError, RateLimiter
 from reconciler.connect.clients import Target
-from reconciler.emulator.generate import generate_fixture
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import running_emulator
-from reconciler.plan import Kind
+from reconciler.planning.plan import Kind
 
 from .helpers import (
     DEFAULT_GROUP,

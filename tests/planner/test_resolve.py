@@ -16,12 +16,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from reconciler.diagnostics import LoadError
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import client_kwargs
-from reconciler.live import LiveFlow, LiveQueue
-from reconciler.planner import make_plan
-from reconciler.resolve import Resolver, Unresolved
+from connect_emulator.server import Emulator
+from connect_emulator.testing import client_kwargs
+from reconciler.desired.diagnostics import LoadError
+from reconciler.planning.live import LiveFlow, LiveQueue
+from reconciler.planning.planner import make_plan
+from reconciler.planning.resolve import Resolver, Unresolved
 
 from .helpers import (
     BODY_FIRST_LINE,

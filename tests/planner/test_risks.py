@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.live import Distribution, LiveInstance
-from reconciler.plan import Change, Plan, Risk
-from reconciler.planner import make_plan
+from reconciler.planning.live import Distribution, LiveInstance
+from reconciler.planning.plan import Change, Plan, Risk
+from reconciler.planning.planner import make_plan
 
 from .helpers import EAST, WEST, demo_live, load_desired, state_of, with_group
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import yaml
 
-from reconciler import workflow
-from reconciler.apply import Settings
-from reconciler.emulator.generate import generate_fixture
-from reconciler.emulator.server import Emulator
+from connect_emulator.generate import generate_fixture
+from connect_emulator.server import Emulator
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Settings
 
 from ..apply.helpers import fast_factory
 

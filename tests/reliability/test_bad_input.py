@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connect_emulator.server import Emulator
+from connect_emulator.testing import running_emulator
 from reconciler.cli import cli
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import running_emulator
 
 from ..conftest import DEMO_STATE
 

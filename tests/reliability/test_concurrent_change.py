@@ -11,10 +11,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from reconciler import workflow
-from reconciler.apply import Outcome
-from reconciler.emulator.testing import running_emulator
-from reconciler.plan import Kind
+from connect_emulator.testing import running_emulator
+from reconciler.app import run as workflow
+from reconciler.applying.applier import Outcome
+from reconciler.planning.plan import Kind
 
 from .helpers import desired_tree, fast_factory, fast_settings, fixture
 

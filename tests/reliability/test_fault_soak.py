@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from reconciler import journal, workflow
-from reconciler.apply import Outcome
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.testing import running_emulator
-from reconciler.journal import Journal
-from reconciler.plan import Plan
+from connect_emulator.server import Emulator
+from connect_emulator.testing import running_emulator
+from reconciler.app import run as workflow
+from reconciler.applying import journal
+from reconciler.applying.applier import Outcome
+from reconciler.applying.journal import Journal
+from reconciler.planning.plan import Plan
 
 from .helpers import WRITES, desired_tree, fast_factory, fast_settings, fixture
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reconciler import journal
+from connect_emulator.testing import running_emulator
+from reconciler.applying import journal
 from reconciler.cli import cli
-from reconciler.emulator.testing import running_emulator
 
 from .helpers import desired_tree, fixture
 

@@ -1,7 +1,7 @@
 """Plans built by hand for the renderer tests: the renderers see exactly what the planner hands over.
 
 Each builder returns a fresh `Plan`; `CASES` names the ones with golden files. Values follow the
-conventions of `reconciler.plan` (traffic fields as dicts Region -> percent / bool, queue fields as
+conventions of `reconciler.planning.plan` (traffic fields as dicts Region -> percent / bool, queue fields as
 display strings or None) and the IDs of the demo fixture, so the output reads like a real plan.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote as urlquote
 
-from reconciler.plan import (
+from reconciler.planning.plan import (
     Action,
     ApiRequest,
     Change,

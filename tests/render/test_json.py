@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ReconcilerError
-from reconciler.plan import FORMAT_VERSION, Plan
+from reconciler.planning.plan import FORMAT_VERSION, Plan
 from reconciler.render.json import render_json
 
 from .plans import CASES, huge_plan

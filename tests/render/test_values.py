@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.plan import Action, Change, FieldChange, Kind
+from reconciler.planning.plan import Action, Change, FieldChange, Kind
 from reconciler.render.values import NONE, UNKNOWN, Shown, clean, field_rows, quote, region_order
 
 

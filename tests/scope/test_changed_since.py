@@ -10,8 +10,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from connect_emulator.server import Emulator
 from reconciler.cli import cli
-from reconciler.emulator.server import Emulator
 
 from ..conftest import DEMO_STATE
 

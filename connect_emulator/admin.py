@@ -1,0 +1,238 @@
+"""The emulator's own control API under ``/_emulator/`` and the changes it makes.
+
+Tests and demos need to look at and change the emulated account without going through the
+Connect API and its rules: read or replace the whole state, make "someone else's change" (drift)
+to a queue or a traffic distribution, inspect the call log, switch fault injection. Admin
+requests need no signature, are not rate-limited and do not appear in the call log.
+
+=======  ==================================================================  =====================
+method   path                                                                body / answer
+=======  ==================================================================  =====================
+GET      /_emulator/health                                                   ``{"ok": true}``
+GET      /_emulator/state                                                    state (fixture format)
+PUT      /_emulator/state                                                    fixture JSON
+POST     /_emulator/queues/{instanceId}/{queueId}/outbound-caller-config     fields (see below)
+POST     /_emulator/traffic-distribution/{groupId}                           fields (see below)
+GET      /_emulator/calls                                                    call log
+DELETE   /_emulator/calls                                                    clear it
+GET      /_emulator/faults                                                   current fault spec
+PUT      /_emulator/faults                                                   fault spec (``{}``: off)
+DELETE   /_emulator/faults                                                   faults off
+GET      /_emulator/read-lag                                                 ``{"reads", "ms"}``
+PUT      /_emulator/read-lag                                                 ``{"reads", "ms"}``
+DELETE   /_emulator/read-lag                                                 read lag off
+POST     /_emulator/quotas/reset                                             refill all buckets
+=======  ==================================================================  =====================
+
+Queue fields: ``callerIdName``, ``callerIdNumberId``, ``outboundFlowId`` (a key that is absent is
+kept, ``null`` clears; values are stored verbatim, so an ARN or a dangling ID can be planted).
+Traffic fields: ``telephony``/``agents`` (Region -> percent), ``signIn`` (Region -> bool),
+``status``. These changes show at once in API reads, ending any read lag of the resource they
+change (:mod:`connect_emulator.lag`); setting the read lag ends every lag in progress.
+Errors are ``{"message": ...}`` with 400 or 404.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import time
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import unquote
+
+from connect_emulator.faults import FaultSpec, FaultSpecError
+from connect_emulator.fixture import GROUP_STATUSES, FixtureError
+from connect_emulator.lag import ReadLagError, group_key, queue_key
+from connect_emulator.ops_traffic import apply_distribution
+from connect_emulator.state import EmulatorState, TrafficGroup
+from connect_emulator.wire import Response, empty_response, json_response
+
+if TYPE_CHECKING:
+    from connect_emulator.server import Emulator
+
+
+class Unset(enum.Enum):
+    KEEP = "keep"
+
+
+KEEP: Literal[Unset.KEEP] = Unset.KEEP
+Field = str | None | Literal[Unset.KEEP]
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# -- direct changes (also the Emulator's Python helpers) ---------------------------------------
+
+
+def set_queue_caller_config(
+    state: EmulatorState,
+    instance_id: str,
+    queue_id: str,
+    *,
+    name: Field = KEEP,
+    number_id: Field = KEEP,
+    flow_id: Field = KEEP,
+) -> None:
+    """Set a queue's outbound caller config verbatim, bypassing the API rules."""
+    with state.lock:
+        inst = next((i for i in state.instances if i.id == instance_id), None)
+        queue = inst.queue(queue_id) if inst else None
+        if inst is None or queue is None:
+            raise AdminError(404, f"no queue {queue_id} in instance {instance_id}")
+        if name is not KEEP:
+            queue.caller_id_name = name
+        if number_id is not KEEP:
+            queue.caller_id_number_id = number_id
+        if flow_id is not KEEP:
+            queue.outbound_flow_id = flow_id
+        queue.last_modified_time = time.time()
+        state.lag.forget(queue_key(inst.id, queue.id))
+        state.changed()
+
+
+def _group(state: EmulatorState, group_id: str) -> TrafficGroup:
+    found = state.find_group(group_id.rsplit("/", 1)[-1])
+    if found is None:
+        raise AdminError(404, f"no traffic distribution group {group_id}")
+    return found[1]
+
+
+def set_traffic_distribution(
+    state: EmulatorState,
+    group_id: str,
+    *,
+    telephony: dict[str, int] | None = None,
+    agents: dict[str, int] | None = None,
+    sign_in: dict[str, bool] | None = None,
+    status: str | None = None,
+) -> None:
+    """Set a group's distribution and/or status verbatim, bypassing the API rules."""
+    if status is not None and status not in GROUP_STATUSES:
+        raise AdminError(400, f"status must be one of {', '.join(GROUP_STATUSES)}")
+    for label, mapping, kind in (
+        ("telephony", telephony, int),
+        ("agents", agents, int),
+        ("signIn", sign_in, bool),
+    ):
+        if mapping is not None and (
+            not isinstance(mapping, dict)
+            or not all(
+                isinstance(v, kind) and (kind is bool or not isinstance(v, bool)) for v in mapping.values()
+            )
+        ):
+            raise AdminError(400, f"{label} must map Regions to {kind.__name__} values")
+    with state.lock:
+        group = _group(state, group_id)
+        apply_distribution(group, time.time(), telephony, agents, sign_in)
+        if status is not None:
+            group.status = status
+            group.busy_until = 0.0
+        state.lag.forget(group_key(group.id))
+        state.changed()
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+
+
+def handle_admin(emu: Emulator, method: str, path: str, body: bytes) -> Response:
+    try:
+        return _route(emu, method, [unquote(p) for p in path.split("/") if p][1:], body)
+    except AdminError as exc:
+        return json_response(exc.status, {"message": str(exc)})
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body or b"null")
+    except ValueError as exc:
+        raise AdminError(400, f"body is not valid JSON: {exc}") from None
+
+
+def _object(body: bytes) -> dict[str, Any]:
+    doc = _json(body)
+    if not isinstance(doc, dict):
+        raise AdminError(400, "body must be a JSON object")
+    return doc
+
+
+def _route(emu: Emulator, method: str, parts: list[str], body: bytes) -> Response:
+    match (method, parts):
+        case ("GET", ["health"]):
+            return json_response(200, {"ok": True})
+        case ("GET", ["state"]):
+            return json_response(200, emu.state.to_dict())
+        case ("PUT", ["state"]):
+            try:
+                new = EmulatorState.from_dict(_json(body), source="PUT /_emulator/state")
+            except FixtureError as exc:
+                raise AdminError(400, str(exc)) from None
+            emu.replace_state(new)
+            return empty_response(204)
+        case ("POST", ["queues", instance_id, queue_id, "outbound-caller-config"]):
+            doc = _object(body)
+            fields = {
+                "name": ("callerIdName", "OutboundCallerIdName"),
+                "number_id": ("callerIdNumberId", "OutboundCallerIdNumberId"),
+                "flow_id": ("outboundFlowId", "OutboundFlowId"),
+            }
+            changes: dict[str, Any] = {}
+            for arg, keys in fields.items():
+                for key in keys:
+                    if key in doc:
+                        if doc[key] is not None and not isinstance(doc[key], str):
+                            raise AdminError(400, f"{key} must be a string or null")
+                        changes[arg] = doc[key]
+            unknown = set(doc) - {k for keys in fields.values() for k in keys}
+            if unknown:
+                raise AdminError(400, f"unknown field {sorted(unknown)[0]!r}")
+            set_queue_caller_config(emu.state, instance_id, queue_id, **changes)
+            return empty_response(204)
+        case ("POST", ["traffic-distribution", group_id]):
+            doc = _object(body)
+            unknown = set(doc) - {"telephony", "agents", "signIn", "status"}
+            if unknown:
+                raise AdminError(400, f"unknown field {sorted(unknown)[0]!r}")
+            set_traffic_distribution(
+                emu.state,
+                group_id,
+                telephony=doc.get("telephony"),
+                agents=doc.get("agents"),
+                sign_in=doc.get("signIn"),
+                status=doc.get("status"),
+            )
+            return empty_response(204)
+        case ("GET", ["calls"]):
+            return json_response(200, emu.calls())
+        case ("DELETE", ["calls"]):
+            emu.clear_calls()
+            return empty_response(204)
+        case ("GET", ["faults"]):
+            return json_response(200, emu.faults.to_dict())
+        case ("PUT", ["faults"]):
+            try:
+                emu.set_faults(FaultSpec.from_dict(_json(body) or {}))
+            except FaultSpecError as exc:
+                raise AdminError(400, str(exc)) from None
+            return empty_response(204)
+        case ("DELETE", ["faults"]):
+            emu.set_faults(None)
+            return empty_response(204)
+        case ("GET", ["read-lag"]):
+            return json_response(200, emu.read_lag.to_dict())
+        case ("PUT", ["read-lag"]):
+            try:
+                emu.set_read_lag(_object(body))
+            except ReadLagError as exc:
+                raise AdminError(400, str(exc)) from None
+            return empty_response(204)
+        case ("DELETE", ["read-lag"]):
+            emu.set_read_lag(None)
+            return empty_response(204)
+        case ("POST", ["quotas", "reset"]):
+            emu.reset_quotas()
+            return empty_response(204)
+    raise AdminError(404, f"no admin route {method} /_emulator/{'/'.join(parts)}")

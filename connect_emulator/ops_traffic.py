@@ -1,0 +1,176 @@
+"""Traffic distribution group operations and the UpdateTrafficDistribution rules.
+
+UpdateTrafficDistribution is refused with ``InvalidRequestException`` (400) unless:
+
+* ``TelephonyConfig`` is given;
+* every given config names exactly the instance's Region and its replica Region, each once;
+* telephony and agent percentages are multiples of 10 and sum to 100;
+* a ``SignInConfig`` enables at least one Region, and is sent only for the default group
+  (AWS documents InvalidRequestException for a sign-in config on a non-default group);
+* the group is ``ACTIVE``. AWS does not document the error for a group that is not ACTIVE
+  (the op also models ResourceConflictException, documented only as "a resource already has
+  that name"); following DESIGN.md the emulator answers InvalidRequestException 400 for every
+  other status, UPDATE_IN_PROGRESS included.
+
+A successful update stores the given configs (an omitted AgentConfig/SignInConfig is kept), sets
+``LastFailoverTime`` to now when the telephony distribution changed, and, with the
+``update_in_progress_seconds`` option, makes the group report UPDATE_IN_PROGRESS for that long.
+With the ``read_lag`` option, GetTrafficDistribution keeps showing the distribution (and
+LastFailoverTime) from before a recent update for a while (:mod:`connect_emulator.lag`); the
+group's status and the rules above always use the current state.
+
+ListTrafficDistributionGroups lists the groups *homed* in the calling Region (of the caller's
+account; with InstanceId, of that instance only). AWS does not say whether a group created in
+the other Region of the pair is listed too; the emulator takes the stricter reading, so a
+reconciler that discovers groups must list from both Regions (or describe by ARN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connect_emulator.errors import invalid_request
+from connect_emulator.lag import group_key
+from connect_emulator.resources import (
+    Call,
+    group_arn,
+    instance_arn,
+    paginate,
+    resolve_group,
+    resolve_instance,
+)
+from connect_emulator.state import EmulatorState, Instance, TrafficGroup
+
+
+def list_traffic_distribution_groups(state: EmulatorState, call: Call) -> dict[str, Any]:
+    ident = call.params.get("InstanceId")
+    if ident is not None:
+        inst = resolve_instance(state, call, ident)
+        pairs = [(inst, g) for g in inst.groups if g.region == call.region]
+        key = inst.id
+    else:
+        pairs = [
+            (inst, g)
+            for inst in state.instances_in(call.account, call.region)
+            for g in inst.groups
+            if g.region == call.region
+        ]
+        key = "*"
+    page, token = paginate(call, pairs, key, default_size=10)
+    out: dict[str, Any] = {
+        "TrafficDistributionGroupSummaryList": [
+            {
+                "Id": g.id,
+                "Arn": group_arn(inst, g),
+                "Name": g.name,
+                "InstanceArn": instance_arn(g.region, inst.account, inst.id),
+                "Status": g.status_at(call.now),
+                "IsDefault": g.is_default,
+            }
+            for inst, g in page
+        ]
+    }
+    if token:
+        out["NextToken"] = token
+    return out
+
+
+def describe_traffic_distribution_group(state: EmulatorState, call: Call) -> dict[str, Any]:
+    inst, g = resolve_group(state, call, call.params["TrafficDistributionGroupId"])
+    group: dict[str, Any] = {
+        "Id": g.id,
+        "Arn": group_arn(inst, g),
+        "Name": g.name,
+        "InstanceArn": instance_arn(g.region, inst.account, inst.id),
+        "Status": g.status_at(call.now),
+        "Tags": dict(g.tags),
+        "IsDefault": g.is_default,
+    }
+    if g.description:
+        group["Description"] = g.description
+    return {"TrafficDistributionGroup": group}
+
+
+def _distributions(inst: Instance, values: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    return [{"Region": r, field: values[r]} for r in inst.regions if r in values]
+
+
+def get_traffic_distribution(state: EmulatorState, call: Call) -> dict[str, Any]:
+    inst, g = resolve_group(state, call, call.params["Id"])
+    g = state.lag.view(group_key(g.id), g, call.now)
+    out: dict[str, Any] = {
+        "TelephonyConfig": {"Distributions": _distributions(inst, g.telephony, "Percentage")},
+        "Id": g.id,
+        "Arn": group_arn(inst, g),
+    }
+    if g.agents is not None:
+        out["AgentConfig"] = {"Distributions": _distributions(inst, g.agents, "Percentage")}
+    if g.is_default and g.sign_in is not None:
+        out["SignInConfig"] = {"Distributions": _distributions(inst, g.sign_in, "Enabled")}
+    if g.last_failover_time is not None:
+        out["LastFailoverTime"] = g.last_failover_time
+    return out
+
+
+def _regions_of(inst: Instance, config: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    dists = config.get("Distributions") or []
+    regions = [d.get("Region") for d in dists]
+    if len(regions) != len(set(regions)) or set(regions) != set(inst.regions):
+        raise invalid_request(
+            f"{name} must list exactly the Regions {' and '.join(inst.regions)}, each once "
+            f"(got {', '.join(str(r) for r in regions) or 'none'})"
+        )
+    return list(dists)
+
+
+def _percentages(inst: Instance, config: dict[str, Any], name: str) -> dict[str, int]:
+    dists = _regions_of(inst, config, name)
+    values = {d["Region"]: int(d["Percentage"]) for d in dists}
+    if any(v % 10 for v in values.values()):
+        raise invalid_request(f"{name} percentages must be multiples of 10")
+    if sum(values.values()) != 100:
+        raise invalid_request(f"{name} percentages must add up to 100 (got {sum(values.values())})")
+    return values
+
+
+def update_traffic_distribution(state: EmulatorState, call: Call) -> None:
+    inst, g = resolve_group(state, call, call.params["Id"])
+    telephony_cfg = call.params.get("TelephonyConfig")
+    if telephony_cfg is None:
+        raise invalid_request("TelephonyConfig is required")
+    sign_in_cfg = call.params.get("SignInConfig")
+    if sign_in_cfg is not None and not g.is_default:
+        raise invalid_request("SignInConfig can only be updated on the default traffic distribution group")
+    telephony = _percentages(inst, telephony_cfg, "TelephonyConfig")
+    agent_cfg = call.params.get("AgentConfig")
+    agents = _percentages(inst, agent_cfg, "AgentConfig") if agent_cfg is not None else None
+    sign_in = None
+    if sign_in_cfg is not None:
+        sign_in = {d["Region"]: bool(d["Enabled"]) for d in _regions_of(inst, sign_in_cfg, "SignInConfig")}
+        if not any(sign_in.values()):
+            raise invalid_request("SignInConfig must enable at least one Region")
+    status = g.status_at(call.now)
+    if status != "ACTIVE":
+        raise invalid_request(f"Traffic distribution group {g.id} is {status}, not ACTIVE")
+    state.lag.before_write(group_key(g.id), g, call.options.read_lag, call.now)
+    apply_distribution(g, call.now, telephony, agents, sign_in)
+    if call.options.update_in_progress_seconds > 0:
+        g.busy_until = call.now + call.options.update_in_progress_seconds
+
+
+def apply_distribution(
+    g: TrafficGroup,
+    now: float,
+    telephony: dict[str, int] | None,
+    agents: dict[str, int] | None,
+    sign_in: dict[str, bool] | None,
+) -> None:
+    """Store a distribution (shared with the admin API, which bypasses the rules)."""
+    if telephony is not None:
+        if telephony != g.telephony:
+            g.last_failover_time = now
+        g.telephony = dict(telephony)
+    if agents is not None:
+        g.agents = dict(agents)
+    if sign_in is not None:
+        g.sign_in = dict(sign_in)

@@ -1,0 +1,47 @@
+"""Apply on merge changes what the merge changed, not drift: `--changed-since REF` (pure).
+
+A plan compares live Connect with git, so it also wants to revert everything changed outside git:
+an emergency failover done in the console, a caller ID fixed by hand. Applying that on every merge
+to main would silently undo those changes. With `--changed-since REF` (the commit before the
+merge), a change whose desired definition is the same at REF as now is held back as blocked, with
+the reason shown in the plan; only resources whose YAML changed are written. Reverting drift stays
+possible, on purpose, by applying without the flag.
+"""
+
+from __future__ import annotations
+
+from reconciler.desired.model import DesiredState, GroupSpec, QueueSpec
+from reconciler.planning.plan import Action, Change, Kind, Plan
+from reconciler.planning.planner import number_steps
+
+
+def _specs(state: DesiredState) -> dict[tuple[str, Kind, str], GroupSpec | QueueSpec]:
+    """Every definition by (instance, kind, key): one lookup per change, not a scan."""
+    found: dict[tuple[str, Kind, str], GroupSpec | QueueSpec] = {}
+    for instance in state.instances:
+        found.update(((instance.name, Kind.TRAFFIC, g.key), g.spec) for g in instance.groups)
+        found.update(((instance.name, Kind.QUEUE, q.key), q.spec) for q in instance.queues)
+    return found
+
+
+def changed_since(plan: Plan, now: DesiredState, before: DesiredState | None, ref: str) -> Plan:
+    """Hold back every update whose desired definition did not change since `ref`."""
+    if before is None:
+        return plan
+    reason = (
+        f"not changed in git since {ref[:12]}: live Connect was changed outside git; "
+        "apply without --changed-since to revert it"
+    )
+
+    old_specs, new_specs = _specs(before), _specs(now)
+
+    def hold(change: Change) -> Change:
+        if change.action is not Action.UPDATE:
+            return change
+        address = (change.instance, change.kind, change.key)
+        old = old_specs.get(address)
+        if old is None or old != new_specs.get(address):
+            return change
+        return change.model_copy(update={"action": Action.BLOCKED, "reason": reason, "held": True})
+
+    return plan.model_copy(update={"changes": number_steps([hold(c) for c in plan.changes])})

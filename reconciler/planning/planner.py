@@ -1,0 +1,343 @@
+"""plan(desired, live) -> Plan: pure, no I/O, so the same inputs always give the same plan.
+
+Both sides are normalised before they are compared, so that a plan straight after an apply is
+empty: phone numbers are compared by identity (ID vs ARN), distributions as Region -> value maps
+(order does not matter, a Region left out counts as 0%), and a field the user did not set is not
+compared at all. A cheap `==` settles flat fields and unchanged resources; deepdiff judges nested
+values (distributions) ignoring order, which keeps a 50,000-queue plan fast.
+
+Requests carry every field (desired over live) because Connect does not document whether omitted
+fields are kept or cleared. Phone numbers are sent as the ARN without `instance/`, which works from
+either Region; traffic distributions are sent, by group ARN, to the Region that will handle most
+of the traffic after the change, as AWS advises.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from reconciler.desired.diagnostics import Diagnostic, LoadError
+from reconciler.desired.model import DesiredGroup, DesiredInstance, DesiredQueue, DesiredState, Source
+from reconciler.planning.calls import queue_request, traffic_request
+from reconciler.planning.compare import changed_fields, fingerprint, group_values, queue_values
+from reconciler.planning.live import LiveGroup, LiveInstance, LiveQueue, LiveState, number_identity
+from reconciler.planning.plan import Action, Change, FieldChange, InstanceSummary, Kind, Plan, Risk
+from reconciler.planning.resolve import Resolver, Unresolved
+
+_KIND_RANK = {Kind.TRAFFIC: 0, Kind.QUEUE: 1}
+
+
+def make_plan(desired: DesiredState, live: LiveState) -> Plan:
+    """The plan that would make `live` equal `desired`; raises LoadError for unresolvable references."""
+    problems: list[Diagnostic] = []
+    changes: list[Change] = []
+    summaries: list[InstanceSummary] = []
+    for instance in desired.instances:
+        live_instance = live.instance(instance.name)
+        if live_instance is None:
+            continue
+        planned, unchanged = _plan_instance(instance, live_instance, problems)
+        changes.extend(planned)
+        managed = len(instance.groups) + len(instance.queues)
+        summaries.append(
+            InstanceSummary(
+                name=instance.name,
+                id=live_instance.id,
+                region=live_instance.region,
+                replica_region=live_instance.replica_region,
+                account=live_instance.account,
+                managed=managed,
+                unchanged=unchanged,
+                read_calls=live_instance.calls,
+            )
+        )
+    if problems:
+        raise LoadError(problems)
+    return Plan(desired_digest=desired.digest, instances=tuple(summaries), changes=number_steps(changes))
+
+
+def number_steps(changes: list[Change]) -> tuple[Change, ...]:
+    """Sort into apply order and number the changes that will be applied (blocked ones get none)."""
+    ordered = sorted(changes, key=lambda c: (c.instance, c.order, _KIND_RANK[c.kind], c.name, c.resource_id))
+    step = 0
+    result = []
+    for change in ordered:
+        if change.action is Action.UPDATE:
+            step += 1
+            result.append(change.model_copy(update={"step": step}))
+        else:
+            result.append(change.model_copy(update={"step": None}))
+    return tuple(result)
+
+
+def _plan_instance(
+    instance: DesiredInstance, live: LiveInstance, problems: list[Diagnostic]
+) -> tuple[list[Change], int]:
+    resolver = Resolver(live)
+    changes: list[Change] = []
+    unchanged = 0
+    resolved_groups: list[tuple[DesiredGroup, LiveGroup]] = []
+    for group in instance.groups:
+        try:
+            resolved_groups.append((group, resolver.group(group.key)))
+        except Unresolved as exc:
+            problems.append(_problem(group.source, f"trafficDistributionGroups.{group.key}", str(exc)))
+    queues = [(q, _live_queue(q, resolver)) for q in instance.queues]
+    problems.extend(_defined_twice(resolved_groups, queues))
+    sign_in_after = _sign_in_after(resolved_groups, live)
+    planners: list[Callable[[], Change | None]] = [
+        functools.partial(_group_change, instance, g, lg, live, sign_in_after) for g, lg in resolved_groups
+    ]
+    planners += [functools.partial(_queue_change, instance, q, lq, resolver) for q, lq in queues]
+    for plan_one in planners:
+        try:
+            change = plan_one()
+        except _Failed as exc:
+            problems.extend(exc.problems)
+            continue
+        if change is None:
+            unchanged += 1
+        else:
+            changes.append(change)
+    return changes, unchanged
+
+
+def _live_queue(queue: DesiredQueue, resolver: Resolver) -> LiveQueue | Diagnostic:
+    """The live queue a desired key names, or the problem to report when it names none."""
+    try:
+        return resolver.queue(queue.key)
+    except Unresolved as exc:
+        return _problem(queue.source, f"queues.{queue.key}", str(exc))
+
+
+def _defined_twice(
+    groups: list[tuple[DesiredGroup, LiveGroup]], queues: list[tuple[DesiredQueue, LiveQueue | Diagnostic]]
+) -> list[Diagnostic]:
+    """Two keys naming one resource (its name and its ID, say) would plan two writes to it."""
+    keyed = [
+        ("trafficDistributionGroups", "traffic distribution group", g.key, g.source, lg.id)
+        for g, lg in groups
+    ]
+    keyed += [
+        ("queues", "queue", q.key, q.source, lq.id)
+        for q, lq in queues
+        if isinstance(lq, LiveQueue)  # an unresolved key is reported when its queue is planned
+    ]
+    first: dict[str, tuple[str, Source]] = {}
+    found = []
+    for section, what, key, source, resource_id in keyed:
+        if resource_id in first:
+            other, at = first[resource_id]
+            message = f"names the same {what} as {other!r} at {at}; define it once"
+            found.append(_problem(source, f"{section}.{key}", message))
+        else:
+            first[resource_id] = (key, source)
+    return found
+
+
+class _Failed(Exception):
+    """A resource that cannot be planned; its problems are reported together with all others."""
+
+    def __init__(self, problems: list[Diagnostic]) -> None:
+        super().__init__()
+        self.problems = problems
+
+
+def _problem(source: Any, path: str, message: str) -> Diagnostic:
+    return Diagnostic(source.file, source.line, path, message)
+
+
+# --- traffic distribution groups ----------------------------------------------------------------
+
+
+def _sign_in_after(
+    resolved: list[tuple[DesiredGroup, LiveGroup]], live: LiveInstance
+) -> dict[str, bool] | None:
+    """Where agents may sign in once the plan is applied (the default group's sign-in config);
+    a blocked default group keeps its live sign-in config."""
+    for group, live_group in resolved:
+        if live_group.is_default and group.spec.sign_in is not None and live_group.status == "ACTIVE":
+            return dict(group.spec.sign_in)
+    default = next((g for g in live.groups if g.is_default), None)
+    if default is None or default.distribution is None:
+        return None
+    return default.distribution.sign_in
+
+
+def _group_change(
+    instance: DesiredInstance,
+    group: DesiredGroup,
+    live_group: LiveGroup,
+    live: LiveInstance,
+    sign_in_after: dict[str, bool] | None,
+) -> Change | None:
+    spec, path = group.spec, f"trafficDistributionGroups.{group.key}"
+    if spec.default and not live_group.is_default:
+        actual = next((g.name for g in live.groups if g.is_default), None)
+        which = f"the default group is {actual!r}" if actual else "the instance has no default group"
+        raise _Failed(
+            [_problem(group.at("default"), f"{path}.default", f"marked default, but in Connect {which}")]
+        )
+    pair = instance.spec.regions
+    before = group_values(live_group, pair)
+    managed: dict[str, Any] = {"telephony": dict(sorted(spec.telephony.items())) if spec.telephony else None}
+    if spec.agents is not None:
+        managed["agents"] = dict(sorted(spec.agents.items()))
+    if spec.sign_in is not None:
+        managed["signIn"] = dict(sorted(spec.sign_in.items()))
+    fields = changed_fields(before, managed)
+    if not fields:
+        return None
+    after = {**before, **managed}
+    if not live_group.is_default:
+        after["signIn"] = before["signIn"] = None  # sign-in is configured on the default group only
+    sent = {k: v for k, v in after.items() if v is not None}
+    planned_against = {k: before.get(k) for k in sent}
+    risks, warnings = _group_risks(
+        before,
+        after=after,
+        fields=fields,
+        agents_unmanaged=spec.agents is None,
+        sign_in_after=sign_in_after,
+        live_group=live_group,
+    )
+    blocked = live_group.status != "ACTIVE"
+    return Change(
+        step=None,
+        instance=instance.name,
+        kind=Kind.TRAFFIC,
+        name=live_group.name,
+        resource_id=live_group.id,
+        resource_arn=live_group.arn,
+        action=Action.BLOCKED if blocked else Action.UPDATE,
+        fields=tuple(FieldChange(field=f, before=before.get(f), after=after[f]) for f in fields),
+        request=traffic_request(live_group.arn, sent, pair),
+        fingerprint=fingerprint(planned_against),
+        planned_against=planned_against,
+        expected=sent,
+        risks=risks,
+        warnings=warnings,
+        reason=f"group is {live_group.status}; Connect only changes ACTIVE groups" if blocked else None,
+        source=str(group.source),
+        key=group.key,
+        order=spec.order or 0,
+    )
+
+
+def _group_risks(
+    before: dict[str, Any],
+    *,
+    after: dict[str, Any],
+    fields: list[str],
+    agents_unmanaged: bool,
+    sign_in_after: dict[str, bool] | None,
+    live_group: LiveGroup,
+) -> tuple[tuple[Risk, ...], tuple[str, ...]]:
+    risks: list[Risk] = []
+    warnings: list[str] = []
+    tel_before, tel_after = before.get("telephony") or {}, after["telephony"] or {}
+    if "telephony" in fields:
+        risks.append(Risk.TRAFFIC_SHIFT)
+        if any(tel_after[r] in (0, 100) and tel_before.get(r) != tel_after[r] for r in tel_after):
+            risks.append(Risk.FAILOVER)
+    if "agents" in fields:
+        risks.append(Risk.AGENTS_SHIFT)
+    if "signIn" in fields:
+        was = before.get("signIn") or {}
+        if any(was.get(r, True) and not on for r, on in after["signIn"].items()):
+            risks.append(Risk.SIGN_IN_DISABLED)
+    for region, pct in sorted(tel_after.items()):
+        if pct > 0 and sign_in_after is not None and sign_in_after.get(region) is False:
+            warnings.append(
+                f"telephony sends {pct}% of calls to {region}, where agents cannot sign in "
+                "(sign-in is disabled there on the default group)"
+            )
+    agents = after.get("agents")
+    if "telephony" in fields and agents_unmanaged and agents is not None and agents != tel_after:
+        shown = ", ".join(f"{r} {p}%" for r, p in sorted(agents.items()))
+        warnings.append(
+            f"agents stay at {shown} while telephony moves; AWS advises moving agents with telephony"
+        )
+    if live_group.distribution is None:
+        warnings.append("the live distribution could not be read")
+    return tuple(risks), tuple(warnings)
+
+
+# --- queues -------------------------------------------------------------------------------------
+
+
+def _queue_change(
+    instance: DesiredInstance, queue: DesiredQueue, live_queue: LiveQueue | Diagnostic, resolver: Resolver
+) -> Change | None:
+    spec, path = queue.spec, f"queues.{queue.key}"
+    if isinstance(live_queue, Diagnostic):
+        raise _Failed([live_queue])
+    managed: dict[str, Any] = {}
+    problems: list[Diagnostic] = []
+    if spec.caller_id_name is not None:
+        managed["callerIdName"] = spec.caller_id_name
+    if spec.caller_id_number is not None:
+        try:
+            managed["callerIdNumber"] = number_identity(resolver.number(spec.caller_id_number).id)
+        except Unresolved as exc:
+            problems.append(_problem(queue.at("callerIdNumber"), f"{path}.callerIdNumber", str(exc)))
+    if spec.whisper_flow is not None:
+        try:
+            managed["whisperFlow"] = resolver.flow(spec.whisper_flow).id
+        except Unresolved as exc:
+            problems.append(_problem(queue.at("whisperFlow"), f"{path}.whisperFlow", str(exc)))
+    if problems:
+        raise _Failed(problems)
+    before = queue_values(live_queue)
+    fields = changed_fields(before, managed)
+    if not fields:
+        return None
+    after = {**before, **managed}
+    sent = {k: v for k, v in after.items() if v is not None}
+    request, warnings = queue_request(resolver.live, live_queue.id, sent, live_queue.caller_id_number)
+    planned_against = {k: before[k] for k in sent}
+    return Change(
+        step=None,
+        instance=instance.name,
+        kind=Kind.QUEUE,
+        name=live_queue.name,
+        resource_id=live_queue.id,
+        resource_arn=live_queue.arn,
+        action=Action.UPDATE,
+        fields=tuple(
+            FieldChange(field=f, before=_shown(f, before[f], resolver), after=_shown(f, after[f], resolver))
+            for f in fields
+        ),
+        request=request,
+        fingerprint=fingerprint(planned_against),
+        planned_against=planned_against,
+        expected=sent,
+        warnings=tuple(warnings),
+        source=str(queue.source),
+        key=queue.key,
+        order=spec.order or 0,
+    )
+
+
+def _shown(field: str, value: Any, resolver: Resolver) -> Any:
+    """How a reviewer reads a value: E.164 for numbers, names for flows."""
+    if value is None:
+        return None
+    if field == "callerIdNumber":
+        number = resolver.live.numbers_by_identity.get(value)
+        return number.number if number else value
+    if field == "whisperFlow":
+        flow = resolver.live.flows_by_id.get(value)
+        return flow.name if flow else value
+    return value
+
+
+def plan_instance(
+    instance: DesiredInstance, live: LiveInstance
+) -> tuple[list[Change], int, list[Diagnostic]]:
+    """One instance's changes, unchanged count and problems, without raising (for drift reports)."""
+    problems: list[Diagnostic] = []
+    changes, unchanged = _plan_instance(instance, live, problems)
+    return changes, unchanged, problems
