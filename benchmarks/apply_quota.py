@@ -1,9 +1,9 @@
 """apply-quota: applying N queue changes against an emulator that throttles like Amazon Connect.
 
 The emulator runs with ``--quotas aws`` (2 requests/s, burst 5 per operation). A plan of N caller
-ID name changes is made in-process (``workflow.plan``), the quota buckets are refilled, and the
+ID name changes is made in-process (``Run.plan``), the quota buckets are refilled, and the
 plan is applied in-process exactly as ``reconciler apply --auto-approve`` does it:
-``workflow.applier(...)`` with a fresh client factory (a new process's limiter), a journal in a
+``Applier(...)`` with a fresh port (a new process's limiter), a journal in a
 temporary folder and ``Settings(verify_delay=0.1)``. From the emulator's call log:
 
 - write throughput: successful UpdateQueueOutboundCallerConfig calls per second between the first
@@ -40,9 +40,12 @@ from benchmarks.common import (
     reproduce,
     table,
 )
-from reconciler.app import run as workflow
-from reconciler.applying.applier import Outcome, Settings
+from reconciler.app import environment
+from reconciler.app import run as runs
+from reconciler.applying.applier import Applier
 from reconciler.applying.journal import Journal
+from reconciler.applying.results import Outcome
+from reconciler.applying.settings import Settings
 
 
 def run(changes: int, argv: Sequence[str]) -> dict[str, Any]:
@@ -55,18 +58,15 @@ def run(changes: int, argv: Sequence[str]) -> dict[str, Any]:
         with EmulatorProcess(path, quotas="aws", log_dir=tmp) as emu:
             tree = build_tree(emu.url, fixture, tmp / "desired", changes=changes, limit_client=True)
             emu.reset_quotas()
-            made = workflow.plan(str(tree.path), factory=workflow.make_factory(emu.url))
+            made = runs.Run(endpoint_url=emu.url).plan(str(tree.path))
             if len(made.updates) != changes:
                 raise RuntimeError(f"expected {changes} changes in the plan, got {len(made.updates)}")
-            desired = workflow.load_desired(str(tree.path))
             emu.reset_quotas()
             emu.clear_calls()
             settings = Settings(verify_delay=0.1)
             with Journal(str(tmp / "journal.jsonl")) as journal:
                 started = time.time()
-                report = workflow.applier(
-                    workflow.make_factory(emu.url), desired, made, journal, settings
-                ).run(made)
+                report = Applier(environment.connect_port(emu.url), journal, settings).run(made)
                 finished = time.time()
             calls = emu.calls()
     outcomes = Counter(r.outcome.value for r in report.results)

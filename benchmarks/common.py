@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from connect_emulator.generate import generate_fixture
-from reconciler.app import run as workflow
+from reconciler.app import environment, run
 from reconciler.connect import RateLimiter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,7 +208,7 @@ class Tree:
 
 def instance_spec(fixture: dict[str, Any]) -> Any:
     inst = fixture["instances"][0]
-    return workflow.instance_spec(
+    return run.instance_spec(
         {
             "name": INSTANCE_NAME,
             "id": inst["id"],
@@ -230,7 +230,7 @@ def build_tree(
     """
     started = time.perf_counter()
     limiter = None if limit_client else RateLimiter(rate=0)
-    files = workflow.export_instance(instance_spec(fixture), workflow.make_factory(url, limiter))
+    files = run.Run(port=environment.connect_port(url, limiter)).export(instance_spec(fixture))
     export_seconds = time.perf_counter() - started
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "instance.yaml").write_text(files["instance.yaml"], encoding="utf-8")

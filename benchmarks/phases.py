@@ -32,21 +32,20 @@ def main(argv: list[str] | None = None) -> int:
         clock[:] = [wall, cpu]
 
     import reconciler.cli  # noqa: F401  (the CLI imports everything a plan needs)
-    from reconciler.app import run as workflow
+    from reconciler.app import git, run
     from reconciler.gcpause import paused
     from reconciler.planning.planner import make_plan
     from reconciler.render import render
 
     mark("import the CLI (boto3, pydantic models, ...)")
     with paused():  # as `reconciler plan` runs (reconciler.gcpause)
-        desired = workflow.load_desired(args.state_dir)
+        desired = run.load_desired(args.state_dir)
         mark("load desired state (YAML, validation)")
-        factory = workflow.make_factory(None)
-        live = workflow.read_live(desired, factory)
+        live = run.Run().read(desired)
         mark("read live (boto3 against the emulator)")
         made = make_plan(desired, live)
         mark("make the plan (resolve, compare)")
-        workflow.git_commit(args.state_dir)
+        git.git_commit(args.state_dir)
         mark("stamp (git rev-parse)")
         text = render(made, "text")
         mark("render text")

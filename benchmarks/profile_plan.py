@@ -90,7 +90,7 @@ PATH_RULES: list[tuple[str, Callable[[str], bool]]] = [
         ),
     ),
     ("reconciler: connect (reader, clients, limiter)", lambda f: "/reconciler/connect/" in f),
-    ("reconciler: other (cli, workflow, ...)", lambda f: "/reconciler/" in f),
+    ("reconciler: other (cli, app, ...)", lambda f: "/reconciler/" in f),
     (IMPORTS, lambda f: f.startswith("<frozen")),
 ]
 OTHER = "other (click, stdlib called from nowhere else, ...)"

@@ -1,9 +1,12 @@
-"""An append-only JSON-lines record of an apply, flushed and synced line by line.
+"""An append-only JSON-lines record of an apply, typed and versioned, synced line by line.
 
 An apply that is killed half-way must leave an exact record of what it was about to do and what it
 did: each write is journalled before it is sent (`change-started`, with the values it replaces and
-the request that restores them) and after it returns (`change-finished`). `reconciler rollback`
-reads it back; a torn last line from a crash is ignored, not fatal.
+the request that restores them) and after it returns (`change-finished`). The records are models
+owned by this module, like the plan: the applier writes them and `reconciler rollback` reads them
+through the same types, so a field cannot be written under one name and read under another. The
+first record carries the format version; a journal of another version, or a damaged record, is
+refused with its line number. A torn last line from a crash is ignored, not fatal.
 """
 
 from __future__ import annotations
@@ -13,11 +16,118 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Annotated, Any, Literal, Self, TextIO
 
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ReconcilerError
+from reconciler.planning.plan import ApiRequest, Change, Kind
+from reconciler.planning.values import Values
 
+FORMAT_VERSION = 2
 DEFAULT_DIR = ".reconciler/journal"
+MAX_BYTES = 256 * 1024 * 1024  # a journal of 5,000 changes is a few MB; anything this big is not one
+
+
+class Entry(BaseModel):
+    """A journal record."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    time: str = ""  # stamped by the journal when written
+
+
+class ApplyStarted(Entry):
+    event: Literal["apply-started"] = "apply-started"
+    format_version: int = FORMAT_VERSION
+    operation: str = "apply"  # apply or rollback
+    desired_digest: str
+    plan_created_at: str | None = None
+    git_commit: str | None = None
+    changes: int
+    dry_run: bool = False
+    instances: tuple[InstanceSpec, ...]
+
+
+class _ChangeRecord(Entry):
+    """Which change a record is about; resource IDs, not names, identify it (names need not be unique)."""
+
+    step: int | None
+    address: str
+    instance: str
+    kind: Kind
+    name: str
+    resource_id: str
+    resource_arn: str
+
+    @property
+    def ident(self) -> tuple[str, str]:
+        return (self.instance, self.resource_id)
+
+    @classmethod
+    def about(cls, change: Change, **fields: Any) -> Self:
+        """The record of this type about `change`."""
+        return cls(
+            step=change.step,
+            address=change.address,
+            instance=change.instance,
+            kind=change.kind,
+            name=change.name,
+            resource_id=change.resource_id,
+            resource_arn=change.resource_arn,
+            **fields,
+        )
+
+
+class ChangeStarted(_ChangeRecord):
+    event: Literal["change-started"] = "change-started"
+    before: Values  # the live values the change replaces (its planned_against)
+    expected: Values  # the values it sets
+    request: ApiRequest
+    restore: ApiRequest | None  # the request that puts `before` back, when one can
+
+
+class ChangeFinished(_ChangeRecord):
+    event: Literal["change-finished"] = "change-finished"
+    outcome: Literal["sent", "failed", "stale"]
+    message: str = ""
+    code: str | None = None
+    region: str | None = None
+
+
+class ChangeVerified(_ChangeRecord):
+    event: Literal["change-verified"] = "change-verified"
+    attempts: int
+
+
+class ChangeUnverified(_ChangeRecord):
+    event: Literal["change-unverified"] = "change-unverified"
+    message: str
+
+
+class ChangeSkipped(_ChangeRecord):
+    event: Literal["change-skipped"] = "change-skipped"
+    outcome: str
+    message: str = ""
+
+
+class ApplyFinished(Entry):
+    event: Literal["apply-finished"] = "apply-finished"
+    summary: dict[str, int]
+
+
+Record = Annotated[
+    ApplyStarted
+    | ChangeStarted
+    | ChangeFinished
+    | ChangeVerified
+    | ChangeUnverified
+    | ChangeSkipped
+    | ApplyFinished,
+    Field(discriminator="event"),
+]
+_RECORD: TypeAdapter[Record] = TypeAdapter(Record)
 
 
 def default_path(now: dt.datetime | None = None) -> str:
@@ -48,16 +158,20 @@ class Journal:
             raise ReconcilerError(f"cannot write the journal {path}: {exc.strerror or exc}") from None
         self._lock = threading.Lock()
 
-    def record(self, event: str, **fields: Any) -> None:
+    def record(self, record: Entry) -> None:
         with self._lock:  # stamped under the lock, so the file's order is the order of the times
-            line = json.dumps(
-                {"event": event, "time": now_iso(), **fields}, sort_keys=True, ensure_ascii=False
-            )
+            stamped = record.model_copy(update={"time": now_iso()})
+            line = json.dumps(stamped.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
             if self._handle is None:
                 raise ReconcilerError(f"journal {self.path} is closed")
-            self._handle.write(line + "\n")
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
+            try:
+                self._handle.write(line + "\n")
+                self._handle.flush()
+                os.fsync(self._handle.fileno())
+            except OSError as exc:
+                raise ReconcilerError(
+                    f"cannot write the journal {self.path}: {exc.strerror or exc}"
+                ) from None
 
     def close(self) -> None:
         with self._lock:
@@ -72,28 +186,56 @@ class Journal:
         self.close()
 
 
-def read(path: str) -> list[dict[str, Any]]:
+def read(path: str) -> list[Record]:
     """All complete records of a journal; a torn final line (a crash mid-write) is skipped."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReconcilerError(f"{path}: no such journal") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReconcilerError(f"{path}: cannot read the journal: {exc}") from None
-    records: list[dict[str, Any]] = []
+    text = _read_text(path)
+    records: list[Record] = []
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
+            raw = json.loads(line)
+        except (json.JSONDecodeError, RecursionError, ValueError):
             if number == len(lines) and not text.endswith("\n"):
                 break  # torn by an interruption: everything before it is intact
             raise ReconcilerError(f"{path}:{number}: not a journal record (invalid JSON)") from None
-        if not isinstance(record, dict) or "event" not in record:
-            raise ReconcilerError(f"{path}:{number}: not a journal record")
-        records.append(record)
-    if not records or records[0].get("event") != "apply-started":
+        if number == 1 or not records:
+            _check_header(raw, path, number)
+        try:
+            records.append(_RECORD.validate_python(raw))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ReconcilerError(
+                f"{path}:{number}: damaged journal record: {where}: {first['msg']}"
+            ) from None
+    if not records:
         raise ReconcilerError(f"{path}: not an apply journal (no apply-started record)")
     return records
+
+
+def _read_text(path: str) -> str:
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_BYTES:
+            raise ReconcilerError(f"{path}: {size:,} bytes is too large for a journal")
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReconcilerError(f"{path}: no such journal") from None
+    except UnicodeDecodeError:
+        raise ReconcilerError(f"{path}: cannot read the journal: not UTF-8 text") from None
+    except OSError as exc:
+        raise ReconcilerError(f"{path}: cannot read the journal: {exc.strerror or exc}") from None
+
+
+def _check_header(raw: object, path: str, number: int) -> None:
+    if not isinstance(raw, dict) or raw.get("event") != "apply-started":
+        raise ReconcilerError(f"{path}: not an apply journal (no apply-started record)")
+    version = raw.get("format_version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        shown = repr(version) if len(repr(version)) <= 40 else repr(version)[:37] + "..."
+        raise ReconcilerError(
+            f"{path}:{number}: journal format version {shown} is not supported "
+            f"(this reconciler reads version {FORMAT_VERSION})"
+        )

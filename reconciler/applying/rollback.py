@@ -9,14 +9,10 @@ or interrupted) is included, since it may have taken effect.
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import ValidationError
-
-from reconciler.desired.model import InstanceSpec
+from reconciler.applying.journal import ApplyStarted, ChangeFinished, ChangeStarted, Record
 from reconciler.errors import ReconcilerError
-from reconciler.planning.compare import fingerprint
-from reconciler.planning.plan import Action, ApiRequest, Change, FieldChange, InstanceSummary, Kind, Plan
+from reconciler.planning.compare import planned_fingerprint
+from reconciler.planning.plan import Action, Change, FieldChange, InstanceSummary, Plan
 
 _REFUSED = {
     "InvalidRequestException",
@@ -27,33 +23,33 @@ _REFUSED = {
 }
 
 
-def rollback_plan(records: list[dict[str, Any]], origin: str) -> tuple[Plan, dict[str, InstanceSpec]]:
-    """Build the restoring plan (last change first) and the instances it needs, from journal records."""
+def rollback_plan(records: list[Record], origin: str) -> Plan:
+    """The restoring plan (last change first) from journal records; it describes its instances."""
     header = records[0]
-    applies = sum(1 for r in records if r["event"] == "apply-started")
+    if not isinstance(header, ApplyStarted):
+        raise ReconcilerError(f"{origin}: not an apply journal (no apply-started record)")
+    applies = sum(1 for r in records if isinstance(r, ApplyStarted))
     if applies > 1:  # restores of two applies would be planned against each other's values
         raise ReconcilerError(
             f"{origin}: holds the records of {applies} applies (the journal file was reused); "
             "rollback needs the journal of one apply: split the file at each apply-started line"
         )
-    try:
-        specs = {s.name: s for s in (InstanceSpec.model_validate(i) for i in header.get("instances", []))}
-    except ValidationError:
-        raise ReconcilerError(f"{origin}: the journal's instance records are damaged") from None
-
-    def ident(record: dict[str, Any]) -> tuple[str, str]:
-        return (str(record.get("instance")), str(record.get("resource_id")))  # names need not be unique
-
-    finished = {ident(r): r for r in records if r["event"] == "change-finished"}
-    started = [r for r in records if r["event"] == "change-started"]
+    specs = {s.name: s for s in header.instances}
+    finished = {r.ident: r for r in records if isinstance(r, ChangeFinished)}
+    started = [r for r in records if isinstance(r, ChangeStarted)]
+    unknown = sorted({r.instance for r in started} - specs.keys())
+    if unknown:
+        raise ReconcilerError(
+            f"{origin}: changes for instances its header does not describe: {', '.join(unknown)}"
+        )
     changes: list[Change] = []
     for record in reversed(started):
-        end = finished.get(ident(record))
-        if end is not None and end.get("outcome") == "failed" and end.get("code") in _REFUSED:
+        end = finished.get(record.ident)
+        if end is not None and end.outcome == "failed" and end.code in _REFUSED:
             continue  # Connect refused the write: nothing to undo
-        if end is not None and end.get("outcome") == "stale":
+        if end is not None and end.outcome == "stale":
             continue  # found changed by someone else before it was sent: nothing was written
-        if record.get("restore") is None:
+        if record.restore is None:
             continue
         changes.append(_restoring_change(record, len(changes) + 1))
     instances = tuple(
@@ -66,43 +62,42 @@ def rollback_plan(records: list[dict[str, Any]], origin: str) -> tuple[Plan, dic
             managed=sum(1 for c in changes if c.instance == s.name),
             unchanged=0,
             read_calls=0,
+            spec=s,
+            read_region=s.region,
         )
         for s in specs.values()
     )
-    plan = Plan(
-        desired_digest=str(header.get("desired_digest", "")), instances=instances, changes=tuple(changes)
-    )
-    return plan, specs
+    return Plan(desired_digest=header.desired_digest, instances=instances, changes=tuple(changes))
 
 
-def _restoring_change(record: dict[str, Any], step: int) -> Change:
-    wrote: dict[str, Any] = record["expected"]
-    before: dict[str, Any] = record["before"]
-    restore = ApiRequest.model_validate(record["restore"])
-    restored = {k: v for k, v in before.items() if v is not None}
+def _restoring_change(record: ChangeStarted, step: int) -> Change:
+    wrote, before = record.expected, record.before
+    assert record.restore is not None
     # Connect refuses empty values, so a field the apply set where there was none cannot be unset:
     # say so instead of showing a change to "(none)" that the restore request cannot make.
-    kept = sorted(k for k, v in wrote.items() if v is not None and before.get(k) is None)
+    wrote_d, before_d = wrote.as_dict(), before.as_dict()
+    kept = sorted(k for k, v in wrote_d.items() if v is not None and before_d.get(k) is None)
+    restored = type(before).model_validate({k: v for k, v in before_d.items() if v is not None})
     return Change(
         step=step,
-        instance=record["instance"],
-        kind=Kind(record["kind"]),
-        name=record["name"],
-        resource_id=record["resource_id"],
-        resource_arn=record["resource_arn"],
+        instance=record.instance,
+        kind=record.kind,
+        name=record.name,
+        resource_id=record.resource_id,
+        resource_arn=record.resource_arn,
         action=Action.UPDATE,
         fields=tuple(
-            FieldChange(field=k, before=wrote.get(k), after=before.get(k))
-            for k in sorted({*wrote, *before})
-            if wrote.get(k) != before.get(k) and k not in kept
+            FieldChange(field=k, before=wrote_d.get(k), after=before_d.get(k))
+            for k in type(wrote).FIELDS
+            if wrote_d.get(k) != before_d.get(k) and k not in kept
         ),
-        request=restore,
-        fingerprint=fingerprint(wrote),
+        request=record.restore,
+        fingerprint=planned_fingerprint(wrote, restored),
         planned_against=wrote,
         expected=restored,
         warnings=tuple(
-            f"{k} had no value before the apply and Connect cannot clear a field: it keeps {wrote[k]!r}"
+            f"{k} had no value before the apply and Connect cannot clear a field: it keeps {wrote_d[k]!r}"
             for k in kept
         ),
-        source=f"journal step {record.get('step')}",
+        source=f"journal step {record.step}",
     )

@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
-from reconciler.app import run as workflow
-from reconciler.applying.applier import Outcome, Report, Result, Settings
+from reconciler.app import run
+from reconciler.applying.results import Outcome, Report, Result
+from reconciler.applying.settings import Settings
 from reconciler.cli.base import (
     changed_since_option,
     cli,
@@ -18,11 +19,8 @@ from reconciler.cli.base import (
     fail,
     instance_option,
     reports_errors,
-    state_dir_option,
     use_color,
 )
-from reconciler.connect import ClientFactory
-from reconciler.desired.model import DesiredState
 from reconciler.errors import ReconcilerError
 from reconciler.planning.plan import Plan
 from reconciler.render import render
@@ -66,12 +64,12 @@ def _confirm(count: int) -> None:
         fail("Apply cancelled; nothing was changed.")
 
 
-def _run_apply(made: Plan, desired: DesiredState, factory: ClientFactory, **options: Any) -> Report:
-    """workflow.run_apply with a progress line per change on stderr."""
+def _run_apply(runner: run.Run, made: Plan, **options: Any) -> Report:
+    """Run.apply with a progress line per change on stderr."""
     progress = _Progress()
     options["settings"].on_result = progress
     try:
-        return workflow.run_apply(made, desired, factory, **options)
+        return runner.apply(made, **options)
     finally:
         progress.close()
 
@@ -87,7 +85,12 @@ lock_option = click.option(
 
 @cli.command()
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=str))
-@state_dir_option
+@click.option(
+    "--state-dir",
+    default=None,
+    type=click.Path(file_okay=True, dir_okay=True, path_type=str),
+    help="Directory of desired-state YAML files [default: the saved plan's, else desired-state].",
+)
 @instance_option
 @click.option("--dry-run", is_flag=True, help="Print the exact calls, in order, and make no write.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
@@ -109,7 +112,7 @@ lock_option = click.option(
 @reports_errors
 def apply(
     planfile: str | None,
-    state_dir: str,
+    state_dir: str | None,
     instance: str | None,
     dry_run: bool,
     auto_approve: bool,
@@ -126,16 +129,15 @@ def apply(
     Every change is checked against a fresh read first: one changed by someone else since the plan
     was made is skipped as stale, never overwritten. Exit 0 when all changes applied, 1 otherwise.
     """
-    factory = workflow.make_factory(endpoint_url)
+    runner = run.Run(endpoint_url=endpoint_url)
     if planfile:
         if instance or changed_since:
             raise ReconcilerError(
                 "--instance and --changed-since shape a new plan; a saved plan is applied as it was made"
             )
-        made, desired = workflow.load_plan(planfile, state_dir)
+        made = run.saved_plan(planfile, state_dir)
     else:
-        desired = workflow.load_desired(state_dir, instance)
-        made = workflow.plan(state_dir, instance=instance, factory=factory, changed_since=changed_since)
+        made = runner.plan(state_dir or run.DEFAULT_STATE_DIR, instance=instance, changed_since=changed_since)
     if not made.updates:
         click.echo(render(made, "text", color=use_color(color)), nl=False)
         waiting = [c for c in made.blocked if not c.held]
@@ -148,7 +150,7 @@ def apply(
         _confirm(len(made.updates))
     settings = Settings(fail_fast=fail_fast, dry_run=dry_run, wait_timeout=wait_timeout)
     report = _run_apply(
-        made, desired, factory, journal_path=journal_path, settings=settings, lock=lock, operation="apply"
+        runner, made, journal_path=journal_path, settings=settings, lock=lock, operation="apply"
     )
     if dry_run:
         click.echo(render_dry_run(made, report), nl=False)
@@ -181,18 +183,16 @@ def rollback(
     A resource whose live value is no longer what that apply wrote is skipped as stale.
     Exit 0 when everything was restored, 1 otherwise.
     """
-    made, desired = workflow.load_rollback(journal_file)
+    made = run.rollback_of(journal_file)
     if not made.updates:
         click.echo(f"{journal_file}: the apply changed nothing that can be rolled back.")
         return
     if not dry_run and not auto_approve:
         click.echo(render(made, "text", color=use_color(color)), nl=False)
         _confirm(len(made.updates))
-    factory = workflow.make_factory(endpoint_url)
     report = _run_apply(
+        run.Run(endpoint_url=endpoint_url),
         made,
-        desired,
-        factory,
         journal_path=journal_path,
         settings=Settings(dry_run=dry_run),
         lock=lock,

@@ -7,7 +7,6 @@ traceback (RECONCILER_DEBUG=1 shows one).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
@@ -134,19 +133,3 @@ def use_color(color: bool | None) -> bool:
     if color is not None:
         return color
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def write_atomically(path: str, text: str) -> None:
-    """Write a whole file or nothing, so a crash never leaves half a plan behind."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise ReconcilerError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from reconciler.app import run as workflow
+from reconciler.app import run
+from reconciler.app.files import write_atomically, write_export
 from reconciler.cli.base import (
     changed_since_option,
     cli,
@@ -17,7 +18,6 @@ from reconciler.cli.base import (
     reports_errors,
     state_dir_option,
     use_color,
-    write_atomically,
 )
 from reconciler.gcpause import paused
 from reconciler.render import FORMATS, render
@@ -49,9 +49,7 @@ def plan(
 
     Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
     """
-    made = workflow.plan(
-        state_dir, instance=instance, factory=workflow.make_factory(endpoint_url), changed_since=changed_since
-    )
+    made = run.Run(endpoint_url=endpoint_url).plan(state_dir, instance=instance, changed_since=changed_since)
     if out:
         write_atomically(out, made.to_json())
     click.echo(render(made, fmt, color=use_color(color) and fmt == "text"), nl=False)
@@ -84,11 +82,8 @@ def drift(
 
     Exit 0 no drift, 2 drift, 1 error.
     """
-    report = workflow.drift_report(
-        state_dir,
-        instance=instance,
-        factory=workflow.make_factory(endpoint_url),
-        include_unmanaged=include_unmanaged,
+    report = run.Run(endpoint_url=endpoint_url).drift(
+        state_dir, instance=instance, include_unmanaged=include_unmanaged
     )
     text = render_drift(report, fmt)
     if out:
@@ -132,7 +127,7 @@ def export(
         "profile": profile,
         "roleArn": role_arn,
     }
-    spec = workflow.instance_spec({k: v for k, v in fields.items() if v is not None})
-    files = workflow.export_instance(spec, workflow.make_factory(endpoint_url))
-    for path in workflow.write_export(files, out_dir or os.path.join("desired-state", name), force=force):
+    spec = run.instance_spec({k: v for k, v in fields.items() if v is not None})
+    files = run.Run(endpoint_url=endpoint_url).export(spec)
+    for path in write_export(files, out_dir or os.path.join("desired-state", name), force=force):
         click.echo(f"wrote {path}")

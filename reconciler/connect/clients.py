@@ -21,7 +21,7 @@ import botocore.session
 from botocore.config import Config
 
 from reconciler import __version__
-from reconciler.connect.errors import translate
+from reconciler.connect.errors import AWS_ERRORS, translate
 from reconciler.connect.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class ClientFactory:
                         endpoint_url=self.endpoint_url,
                         config=self.config,
                     )
-                except Exception as exc:
+                except AWS_ERRORS as exc:
                     raise translate(
                         exc, instance=target.instance, operation="client", region=target.region
                     ) from None
@@ -101,7 +101,7 @@ class ClientFactory:
             session = boto3.Session(botocore_session=_botocore_session(), profile_name=target.profile)
             if target.role_arn:
                 session = self._assume(session, target)
-        except Exception as exc:
+        except AWS_ERRORS as exc:
             raise translate(
                 exc, instance=target.instance, operation="AssumeRole", region=target.region
             ) from None

@@ -13,35 +13,25 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
-    NoRegionError,
     PartialCredentialsError,
-    ProfileNotFound,
     ReadTimeoutError,
 )
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ConnectCallError
 
 RETRYABLE_CODES = frozenset(
     {"ThrottlingException", "TooManyRequestsException", "InternalServiceException", "ServiceUnavailable"}
 )
 
-
-class ConnectCallError(ReconcilerError):
-    """A Connect API call that failed, with what is needed to decide whether to try again."""
-
-    def __init__(
-        self, message: str, *, operation: str, region: str, code: str, status: int | None, retryable: bool
-    ) -> None:
-        super().__init__(message)
-        self.operation = operation
-        self.region = region
-        self.code = code
-        self.status = status
-        self.retryable = retryable
+#: What a call to AWS may raise that says something about the call. Anything else (a KeyError in a
+#: hook, say) is a bug and must not be dressed up as a failed API call.
+AWS_ERRORS = (ClientError, BotoCoreError)
 
 
-def translate(exc: Exception, *, instance: str, operation: str, region: str) -> ConnectCallError:
-    """Describe a botocore exception as a `ConnectCallError`."""
+def translate(
+    exc: ClientError | BotoCoreError, *, instance: str, operation: str, region: str
+) -> ConnectCallError:
+    """Describe a botocore exception as a `ConnectCallError` (and nothing else)."""
     where = f"{instance}: {operation} in {region}"
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
@@ -70,12 +60,7 @@ def translate(exc: Exception, *, instance: str, operation: str, region: str) -> 
         return ConnectCallError(
             text, operation=operation, region=region, code="NoCredentials", status=None, retryable=False
         )
-    if isinstance(exc, ProfileNotFound | NoRegionError | BotoCoreError):
-        text = f"{where} failed: {exc}"
-        return ConnectCallError(
-            text, operation=operation, region=region, code=type(exc).__name__, status=None, retryable=False
-        )
-    text = f"{where} failed: {type(exc).__name__}: {exc}"
+    text = f"{where} failed: {exc}"
     return ConnectCallError(
         text, operation=operation, region=region, code=type(exc).__name__, status=None, retryable=False
     )

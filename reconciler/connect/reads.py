@@ -16,8 +16,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from reconciler.connect.clients import ClientFactory, Target
-from reconciler.connect.errors import ConnectCallError, translate
+from reconciler.connect.errors import AWS_ERRORS, translate
 from reconciler.desired.model import GROUP_ARN_RE, InstanceSpec
+from reconciler.errors import ConnectCallError
 from reconciler.planning.live import (
     Distribution,
     LiveFlow,
@@ -28,7 +29,7 @@ from reconciler.planning.live import (
 )
 
 if TYPE_CHECKING:
-    from mypy_boto3_connect import ConnectClient
+    pass
 
 QUEUE_PAGE = 500
 LIST_PAGE = 1000
@@ -47,10 +48,12 @@ def target_of(spec: InstanceSpec, region: str | None = None) -> Target:
 
 
 class _Reader:
-    def __init__(self, client: ConnectClient, spec: InstanceSpec, region: str | None = None) -> None:
-        self.client = client
+    """Calls of one instance in one Region, counted, with botocore errors translated."""
+
+    def __init__(self, factory: ClientFactory, spec: InstanceSpec, region: str) -> None:
+        self.client = factory.connect(target_of(spec, region))
         self.spec = spec
-        self.region = region or spec.region
+        self.region = region
         self.calls = 0
 
     def pages(self, operation: str, list_key: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -75,7 +78,7 @@ class _Reader:
         self.calls += 1
         try:
             response: dict[str, Any] = call(**kwargs)
-        except Exception as exc:
+        except AWS_ERRORS as exc:
             raise translate(exc, instance=self.spec.name, operation=operation, region=self.region) from None
         return response
 
@@ -103,6 +106,7 @@ def read_instance(
     spec: InstanceSpec,
     managed_groups: Collection[str] | None,
     *,
+    region: str,
     pool: ThreadPoolExecutor,
 ) -> LiveInstance:
     """Read the live state of `spec`.
@@ -112,7 +116,7 @@ def read_instance(
     group is managed: its sign-in config tells whether telephony is about to go where agents
     cannot sign in.
     """
-    reader = _Reader(factory.connect(target_of(spec)), spec)
+    reader = _Reader(factory, spec, region)
     iid = spec.instance_id
     queues_f = pool.submit(
         reader.pages,
@@ -133,7 +137,8 @@ def read_instance(
         MaxResults=LIST_PAGE,
     )
     # Groups are listed per Region: one created for the replica lives in the replica's Region.
-    replica = _Reader(factory.connect(target_of(spec, spec.replica_region)), spec, spec.replica_region)
+    other = spec.replica_region if region == spec.region else spec.region
+    replica = _Reader(factory, spec, other)
     replica_groups = pool.submit(
         replica.pages,
         "ListTrafficDistributionGroups",
@@ -183,6 +188,7 @@ def read_instance(
         numbers=tuple(numbers.values()),
         groups=groups,
         calls=reader.calls + replica.calls,
+        read_region=region,
     )
 
 
@@ -270,10 +276,9 @@ def _account_of(arns: list[str]) -> str | None:
     return None
 
 
-def read_queues(factory: ClientFactory, spec: InstanceSpec) -> dict[str, LiveQueue]:
+def read_queues(factory: ClientFactory, spec: InstanceSpec, region: str) -> dict[str, LiveQueue]:
     """Every STANDARD queue of the instance by ID, in pages of 500 (apply's bulk read-back)."""
-    reader = _Reader(factory.connect(target_of(spec)), spec)
-    pages = reader.pages(
+    pages = _Reader(factory, spec, region).pages(
         "SearchQueues",
         "Queues",
         InstanceId=spec.instance_id,
@@ -281,3 +286,33 @@ def read_queues(factory: ClientFactory, spec: InstanceSpec) -> dict[str, LiveQue
         SearchCriteria={"QueueTypeCondition": "STANDARD"},
     )
     return {q.id: q for q in (queue_from(raw) for raw in pages)}
+
+
+def group_status(factory: ClientFactory, spec: InstanceSpec, group_arn: str, region: str) -> str:
+    reader = _Reader(factory, spec, region)
+    described = reader.call(
+        "DescribeTrafficDistributionGroup",
+        reader.client.describe_traffic_distribution_group,
+        TrafficDistributionGroupId=group_arn,
+    )
+    return str((described.get("TrafficDistributionGroup") or {}).get("Status", "UNKNOWN"))
+
+
+def traffic_distribution(
+    factory: ClientFactory, spec: InstanceSpec, group_arn: str, region: str
+) -> Distribution:
+    reader = _Reader(factory, spec, region)
+    got = reader.call("GetTrafficDistribution", reader.client.get_traffic_distribution, Id=group_arn)
+    return Distribution(
+        telephony=percentages(got.get("TelephonyConfig")) or {},
+        agents=percentages(got.get("AgentConfig")),
+        sign_in=flags(got.get("SignInConfig")),
+    )
+
+
+def describe_queue(factory: ClientFactory, spec: InstanceSpec, queue_id: str, region: str) -> LiveQueue:
+    reader = _Reader(factory, spec, region)
+    described = reader.call(
+        "DescribeQueue", reader.client.describe_queue, InstanceId=spec.instance_id, QueueId=queue_id
+    )
+    return queue_from(described.get("Queue") or {"QueueId": queue_id})

@@ -19,10 +19,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
     StrictStr,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -56,7 +58,9 @@ def _rule(message: str, at: str | None = None) -> PydanticCustomError:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, strict=True, serialize_by_alias=True
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -106,6 +110,13 @@ class InstanceSpec(_Frozen):
         if self.account_id is not None and arn_account != self.account_id:
             raise _rule(f"the ARN is in account {arn_account}, but accountId is {self.account_id}", at="id")
         return self
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Dumped as the YAML has it (plans, journals): keys left out stay out, since an instance
+        # block refuses empty values and a dumped spec must load again.
+        dumped: dict[str, Any] = handler(self)
+        return {k: v for k, v in dumped.items() if v is not None}
 
     @property
     def instance_id(self) -> str:

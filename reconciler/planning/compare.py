@@ -12,8 +12,9 @@ import hashlib
 import json
 from typing import Any
 
-from reconciler.planning.live import LiveGroup, LiveInstance, LiveQueue, number_identity
+from reconciler.planning.live import Distribution, LiveGroup, LiveInstance, LiveQueue, number_identity
 from reconciler.planning.plan import Change, Kind
+from reconciler.planning.values import GroupValues, QueueValues
 
 
 def fingerprint(values: dict[str, Any]) -> str:
@@ -51,39 +52,50 @@ def _fill(values: dict[str, Any] | None, regions: tuple[str, str], missing: Any)
     return {r: values.get(r, missing) for r in sorted({*regions, *values})}
 
 
-def group_values(live_group: LiveGroup, pair: tuple[str, str]) -> dict[str, Any]:
-    dist = live_group.distribution
+def distribution_values(dist: Distribution | None, pair: tuple[str, str]) -> GroupValues:
+    """A distribution as normalised values (all None when it could not be read)."""
     if dist is None:
-        return {"telephony": None, "agents": None, "signIn": None}
-    return {
-        "telephony": _fill(dist.telephony, pair, 0),
-        "agents": _fill(dist.agents, pair, 0),
-        "signIn": dict(sorted(dist.sign_in.items())) if dist.sign_in is not None else None,
-    }
+        return GroupValues()
+    return GroupValues(
+        telephony=_fill(dist.telephony, pair, 0),
+        agents=_fill(dist.agents, pair, 0),
+        sign_in=dict(sorted(dist.sign_in.items())) if dist.sign_in is not None else None,
+    )
 
 
-def queue_values(queue: LiveQueue) -> dict[str, Any]:
+def group_values(live_group: LiveGroup, pair: tuple[str, str]) -> GroupValues:
+    return distribution_values(live_group.distribution, pair)
+
+
+def queue_values(queue: LiveQueue) -> QueueValues:
     """A live queue's caller config, normalised for comparison (numbers by identity)."""
     number = queue.caller_id_number
-    return {
-        "callerIdName": queue.caller_id_name,
-        "callerIdNumber": number_identity(number) if number else None,
-        "whisperFlow": queue.whisper_flow_id,
-    }
+    return QueueValues(
+        caller_id_name=queue.caller_id_name,
+        caller_id_number=number_identity(number) if number else None,
+        whisper_flow=queue.whisper_flow_id,
+    )
 
 
-def live_values(change: Change, live: LiveInstance, keys: list[str] | None = None) -> dict[str, Any] | None:
-    """The normalised live values of `change`'s resource (only `keys`, default: what the plan read);
-    None when the resource no longer exists."""
-    wanted = keys if keys is not None else list(change.planned_against)
+def live_values(change: Change, live: LiveInstance) -> QueueValues | GroupValues | None:
+    """The normalised live values of `change`'s resource in a snapshot; None when it is gone."""
     if change.kind is Kind.QUEUE:
         queue = live.queues_by_id.get(change.resource_id)
-        if queue is None:
-            return None
-        values = queue_values(queue)
-    else:
-        group = live.groups_by_id.get(change.resource_id)
-        if group is None:
-            return None
-        values = group_values(group, (live.region, live.replica_region))
-    return {k: values.get(k) for k in wanted}
+        return None if queue is None else queue_values(queue)
+    group = live.groups_by_id.get(change.resource_id)
+    return None if group is None else group_values(group, (live.region, live.replica_region))
+
+
+def compared_fields(
+    planned_against: QueueValues | GroupValues, expected: QueueValues | GroupValues
+) -> tuple[str, ...]:
+    """The fields whose live values a change depends on: those it sets and those it replaces."""
+    fields = {*expected.sent(), *planned_against.sent()}
+    return tuple(f for f in expected.FIELDS if f in fields)
+
+
+def planned_fingerprint(
+    planned_against: QueueValues | GroupValues, expected: QueueValues | GroupValues
+) -> str:
+    """The fingerprint of the live values a change replaces: apply refuses to write over others."""
+    return fingerprint(planned_against.only(compared_fields(planned_against, expected)))

@@ -1,6 +1,6 @@
 """Least-privilege IAM policies for the plan role (read only) and the apply role (pure).
 
-Actions come from `reconciler.connect.operations`, the list the code itself is checked against;
+Actions come from `reconciler.planning.operations`, the list the code itself is checked against;
 resources are scoped to the instances in the desired state, in both Regions of each pair, and to
 the groups, queues, flows and phone numbers under them. Without an account ID in the desired
 state the account part of each ARN is `*`.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.connect.operations import READ, WRITE
 from reconciler.desired.model import DesiredState, InstanceSpec
+from reconciler.planning.operations import READ, WRITE
 
 
 def _arns(spec: InstanceSpec, kinds: tuple[str, ...]) -> list[str]:

@@ -88,6 +88,7 @@ class LiveInstance:
     numbers: tuple[LivePhoneNumber, ...] = ()
     groups: tuple[LiveGroup, ...] = ()
     calls: int = 0  # API calls the read took, for the plan summary and benchmarks
+    read_region: str = ""  # the Region it was read in, when not `region` (the source was down)
 
     @cached_property
     def numbers_by_identity(self) -> dict[str, LivePhoneNumber]:

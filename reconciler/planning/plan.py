@@ -14,9 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ReconcilerError
+from reconciler.planning.values import Values
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class Kind(StrEnum):
@@ -70,9 +72,9 @@ class Change(_Value):
     action: Action
     fields: tuple[FieldChange, ...]
     request: ApiRequest | None
-    fingerprint: str  # of `planned_against`; apply skips the change as stale if live differs
-    planned_against: dict[str, Any]  # normalised live values of every field the request sends
-    expected: dict[str, Any]  # normalised values apply must read back afterwards
+    fingerprint: str  # of `planned_against`'s sent fields; apply skips the change as stale if live differs
+    planned_against: Values  # normalised live values; the fields `expected` holds are compared
+    expected: Values  # normalised values the request sets, which apply must read back afterwards
     risks: tuple[Risk, ...] = ()
     warnings: tuple[str, ...] = ()
     reason: str | None = None  # why a blocked change cannot be made now
@@ -87,14 +89,18 @@ class Change(_Value):
 
 
 class InstanceSummary(_Value):
+    """One instance planned: how to reach it (so a saved plan needs nothing else) and counts."""
+
     name: str
     id: str
     region: str
     replica_region: str
-    account: str | None
+    account: str | None  # as written, or learned from the live ARNs
     managed: int  # resources in the desired state for this instance
     unchanged: int
     read_calls: int
+    spec: InstanceSpec  # the instance block as written: profile, role, Regions, endpoints
+    read_region: str  # the Region the live state was read in
 
 
 class PlanMeta(_Value):
@@ -144,9 +150,10 @@ class Plan(_Value):
             ) from None
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise ReconcilerError(f"{origin}: not a saved plan (no format_version)")
-        if raw["format_version"] != FORMAT_VERSION:
+        version = raw["format_version"]
+        if type(version) is not int or version != FORMAT_VERSION:
             raise ReconcilerError(
-                f"{origin}: plan format version {raw['format_version']!r} is not supported "
+                f"{origin}: plan format version {_short(version)} is not supported "
                 f"(this reconciler reads version {FORMAT_VERSION}); make the plan again"
             )
         try:
@@ -155,3 +162,8 @@ class Plan(_Value):
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise ReconcilerError(f"{origin}: not a valid saved plan: {where}: {first['msg']}") from None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

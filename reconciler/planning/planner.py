@@ -21,10 +21,11 @@ from typing import Any
 from reconciler.desired.diagnostics import Diagnostic, LoadError
 from reconciler.desired.model import DesiredGroup, DesiredInstance, DesiredQueue, DesiredState, Source
 from reconciler.planning.calls import queue_request, traffic_request
-from reconciler.planning.compare import changed_fields, fingerprint, group_values, queue_values
+from reconciler.planning.compare import changed_fields, group_values, planned_fingerprint, queue_values
 from reconciler.planning.live import LiveGroup, LiveInstance, LiveQueue, LiveState, number_identity
 from reconciler.planning.plan import Action, Change, FieldChange, InstanceSummary, Kind, Plan, Risk
 from reconciler.planning.resolve import Resolver, Unresolved
+from reconciler.planning.values import GroupValues, QueueValues
 
 _KIND_RANK = {Kind.TRAFFIC: 0, Kind.QUEUE: 1}
 
@@ -51,6 +52,8 @@ def make_plan(desired: DesiredState, live: LiveState) -> Plan:
                 managed=managed,
                 unchanged=unchanged,
                 read_calls=live_instance.calls,
+                spec=instance.spec,
+                read_region=live_instance.read_region or live_instance.region,
             )
         )
     if problems:
@@ -181,7 +184,8 @@ def _group_change(
             [_problem(group.at("default"), f"{path}.default", f"marked default, but in Connect {which}")]
         )
     pair = instance.spec.regions
-    before = group_values(live_group, pair)
+    live_values = group_values(live_group, pair)
+    before = live_values.as_dict()
     managed: dict[str, Any] = {"telephony": dict(sorted(spec.telephony.items())) if spec.telephony else None}
     if spec.agents is not None:
         managed["agents"] = dict(sorted(spec.agents.items()))
@@ -193,8 +197,8 @@ def _group_change(
     after = {**before, **managed}
     if not live_group.is_default:
         after["signIn"] = before["signIn"] = None  # sign-in is configured on the default group only
-    sent = {k: v for k, v in after.items() if v is not None}
-    planned_against = {k: before.get(k) for k in sent}
+    expected = GroupValues.model_validate(after)
+    planned_against = GroupValues.model_validate(before)
     risks, warnings = _group_risks(
         before,
         after=after,
@@ -213,10 +217,10 @@ def _group_change(
         resource_arn=live_group.arn,
         action=Action.BLOCKED if blocked else Action.UPDATE,
         fields=tuple(FieldChange(field=f, before=before.get(f), after=after[f]) for f in fields),
-        request=traffic_request(live_group.arn, sent, pair),
-        fingerprint=fingerprint(planned_against),
+        request=traffic_request(live_group.arn, expected, pair),
+        fingerprint=planned_fingerprint(planned_against, expected),
         planned_against=planned_against,
-        expected=sent,
+        expected=expected,
         risks=risks,
         warnings=warnings,
         reason=f"group is {live_group.status}; Connect only changes ACTIVE groups" if blocked else None,
@@ -290,14 +294,13 @@ def _queue_change(
             problems.append(_problem(queue.at("whisperFlow"), f"{path}.whisperFlow", str(exc)))
     if problems:
         raise _Failed(problems)
-    before = queue_values(live_queue)
+    live_values = queue_values(live_queue)
+    before = live_values.as_dict()
     fields = changed_fields(before, managed)
     if not fields:
         return None
-    after = {**before, **managed}
-    sent = {k: v for k, v in after.items() if v is not None}
-    request, warnings = queue_request(resolver.live, live_queue.id, sent, live_queue.caller_id_number)
-    planned_against = {k: before[k] for k in sent}
+    expected = QueueValues.model_validate({**before, **managed})
+    request, warnings = queue_request(resolver.live, live_queue.id, expected, live_queue.caller_id_number)
     return Change(
         step=None,
         instance=instance.name,
@@ -307,13 +310,17 @@ def _queue_change(
         resource_arn=live_queue.arn,
         action=Action.UPDATE,
         fields=tuple(
-            FieldChange(field=f, before=_shown(f, before[f], resolver), after=_shown(f, after[f], resolver))
+            FieldChange(
+                field=f,
+                before=_shown(f, before[f], resolver),
+                after=_shown(f, expected.get(f), resolver),
+            )
             for f in fields
         ),
         request=request,
-        fingerprint=fingerprint(planned_against),
-        planned_against=planned_against,
-        expected=sent,
+        fingerprint=planned_fingerprint(live_values, expected),
+        planned_against=live_values,
+        expected=expected,
         warnings=tuple(warnings),
         source=str(queue.source),
         key=queue.key,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from reconciler.applying.applier import Outcome, Report, Result
+from reconciler.applying.results import Outcome, Report, Result
 from reconciler.planning.plan import Plan
 
 _ORDER = (Outcome.APPLIED, Outcome.ALREADY, Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED)

@@ -10,12 +10,11 @@ import yaml
 
 from connect_emulator.generate import generate_fixture
 from connect_emulator.server import Emulator
-from reconciler.app import run as workflow
-from reconciler.applying.applier import Settings
+from reconciler.app.files import write_export
+from reconciler.app.run import Run, instance_spec
+from reconciler.applying.settings import Settings
 
-from ..apply.helpers import fast_factory
-
-__all__ = ["desired_tree", "fast_factory", "fast_settings", "fixture"]
+from ..support.connect import emulator_port
 
 WRITES = ("UpdateQueueOutboundCallerConfig", "UpdateTrafficDistribution")
 
@@ -38,7 +37,7 @@ def fast_settings(**overrides: Any) -> Settings:
 def desired_tree(emu: Emulator, root: Path, *, rename: int, shift_groups: bool, seed: int = 0) -> Path:
     """Export the emulator's live instance to `root`, then change `rename` queues (and groups)."""
     inst = emu.state.to_dict()["instances"][0]
-    spec = workflow.instance_spec(
+    spec = instance_spec(
         {
             "name": "soak",
             "id": inst["id"],
@@ -48,7 +47,7 @@ def desired_tree(emu: Emulator, root: Path, *, rename: int, shift_groups: bool, 
         }
     )
     folder = root / "soak"
-    workflow.write_export(workflow.export_instance(spec, fast_factory(emu)), str(folder), force=True)
+    write_export(Run(port=emulator_port(emu)).export(spec), str(folder), force=True)
     queues_file = folder / "queues.yaml"
     doc = yaml.safe_load(queues_file.read_text(encoding="utf-8"))
     names = sorted(doc["queues"])

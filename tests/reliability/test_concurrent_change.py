@@ -12,11 +12,13 @@ import random
 from pathlib import Path
 
 from connect_emulator.testing import running_emulator
-from reconciler.app import run as workflow
-from reconciler.applying.applier import Outcome
+from reconciler.applying.applier import Applier
+from reconciler.applying.results import Outcome
 from reconciler.planning.plan import Kind
+from tests.support.connect import make_plan
 
-from .helpers import desired_tree, fast_factory, fast_settings, fixture
+from ..support.connect import emulator_port
+from .helpers import desired_tree, fast_settings, fixture
 
 TRIALS = 60
 
@@ -25,14 +27,13 @@ def test_changes_made_between_plan_and_apply_are_never_overwritten(tmp_path: Pat
     base = fixture(40, seed=9)
     with running_emulator(base) as emu:
         state = desired_tree(emu, tmp_path / "state", rename=25, shift_groups=True)
-        desired = workflow.load_desired(str(state))
-        factory = fast_factory(emu)
+        port = emulator_port(emu)
         instance_id = base["instances"][0]["id"]
         overwritten = 0
         for trial in range(TRIALS):
             rng = random.Random(trial)
             emu.replace_state(base)
-            made = workflow.plan(str(state), factory=factory)
+            made = make_plan(state, port)
             touched = rng.sample(list(made.updates), rng.randint(1, len(made.updates)))
             theirs: dict[str, object] = {}
             for change in touched:
@@ -43,10 +44,10 @@ def test_changes_made_between_plan_and_apply_are_never_overwritten(tmp_path: Pat
                     emu.set_queue_caller_config(instance_id, change.resource_id, name=value)
                     theirs[change.address] = value
                 else:
-                    value = {"us-east-1": 0, "us-west-2": 100}
-                    emu.set_traffic_distribution(change.resource_id, telephony=value)
-                    theirs[change.address] = value
-            report = workflow.applier(factory, desired, made, None, fast_settings()).run(made)
+                    split = {"us-east-1": 0, "us-west-2": 100}
+                    emu.set_traffic_distribution(change.resource_id, telephony=split)
+                    theirs[change.address] = split
+            report = Applier(port, None, fast_settings()).run(made)
             live = emu.state.to_dict()["instances"][0]
             queues = {q["id"]: q for q in live["queues"]}
             groups = {g["id"]: g for g in live["trafficDistributionGroups"]}

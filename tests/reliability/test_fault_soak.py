@@ -18,13 +18,15 @@ import pytest
 
 from connect_emulator.server import Emulator
 from connect_emulator.testing import running_emulator
-from reconciler.app import run as workflow
 from reconciler.applying import journal
-from reconciler.applying.applier import Outcome
+from reconciler.applying.applier import Applier
 from reconciler.applying.journal import Journal
+from reconciler.applying.results import Outcome
 from reconciler.planning.plan import Plan
+from tests.support.connect import make_plan
 
-from .helpers import WRITES, desired_tree, fast_factory, fast_settings, fixture
+from ..support.connect import emulator_port
+from .helpers import WRITES, desired_tree, fast_settings, fixture
 
 FAULTS = {
     "seed": 11,
@@ -37,20 +39,19 @@ def _soak(tmp_path: Path, queues: int, renamed: int, recheck_after: float = 30.0
         state = desired_tree(emu, tmp_path / "state", rename=renamed, shift_groups=True)
         emu.set_faults(FAULTS)
         emu.clear_calls()
-        factory = fast_factory(emu)
+        port = emulator_port(emu)
         plans: list[Plan] = []
         journals: list[Path] = []
         for attempt in range(6):
-            made = workflow.plan(str(state), factory=factory)
+            made = make_plan(state, port)
             plans.append(made)
             if not made.updates:
                 break
             path = tmp_path / f"journal-{attempt}.jsonl"
             journals.append(path)
-            desired = workflow.load_desired(str(state))
             with Journal(str(path)) as record:
                 settings = fast_settings(recheck_after=recheck_after)
-                report = workflow.applier(factory, desired, made, record, settings).run(made)
+                report = Applier(port, record, settings).run(made)
             if report.ok:
                 break
             assert report.count(Outcome.STALE) == 0  # nobody else writes here: nothing can be stale
@@ -62,7 +63,7 @@ def _soak(tmp_path: Path, queues: int, renamed: int, recheck_after: float = 30.0
         faulted = [c for c in emu.calls() if c.get("fault")]
         assert len(faulted) > len(emu.calls()) // 20, "the soak must really have gone through faults"
         emu.set_faults(None)
-        assert not workflow.plan(str(state), factory=factory).has_changes, "live state differs from desired"
+        assert not make_plan(state, port).has_changes, "live state differs from desired"
         _check_log_against_plans_and_journals(emu, plans, journals)
 
 
@@ -76,10 +77,10 @@ def _check_log_against_plans_and_journals(emu: Emulator, plans: list[Plan], jour
     paths_done = {path for path, _ in succeeded}
     assert {path for path, _ in first} <= paths_done, "a planned change never reached Connect"
     started = {
-        (r["request"]["path"], _canon(r["request"]["body"]))
+        (r.request.path, _canon(r.request.body))
         for j in journals
         for r in journal.read(str(j))
-        if r["event"] == "change-started"
+        if r.event == "change-started"
     }
     assert succeeded <= started, "a write reached Connect without a journal record"
 

@@ -55,7 +55,7 @@ def test_apply_killed_at_random_points_leaves_a_readable_journal_and_reruns_conv
             process.wait(timeout=30)
             if path.exists():
                 records = journal.read(str(path))  # readable, a torn last line at most
-                events = [r["event"] for r in records]
+                events = [r.event for r in records]
                 killed_mid_write += "change-started" in events and "apply-finished" not in events
             emu.set_faults(None)
             monkeypatch.setenv("RECONCILER_RATE_LIMIT", "off")  # the re-run need not pace itself here

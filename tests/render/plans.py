@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote as urlquote
 
+from reconciler.desired.model import InstanceSpec
 from reconciler.planning.plan import (
     Action,
     ApiRequest,
@@ -25,21 +26,30 @@ from reconciler.planning.plan import (
     PlanMeta,
     Risk,
 )
+from reconciler.planning.values import GroupValues, QueueValues
 
-ACCOUNT = "111122223333"
-DEMO_ID = "4a1b2c3d-0000-4000-8000-000000000001"
+from ..support.demo import ACCOUNT, INSTANCE_ID
+
 EU_ID = "5b2c3d4e-0000-4000-8000-000000000002"
 DIGEST = "3f1c9a0d2b7e4c5f8a6b1d0e9c8f7a6b5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a"  # sha256 of the YAML files
 
 DEMO = InstanceSummary(
     name="anycompany-demo",
-    id=DEMO_ID,
+    id=INSTANCE_ID,
     region="us-east-1",
     replica_region="us-west-2",
     account=ACCOUNT,
     managed=10,
     unchanged=5,
     read_calls=9,
+    spec=InstanceSpec(
+        name="anycompany-demo",
+        id=INSTANCE_ID,
+        region="us-east-1",
+        replica_region="us-west-2",
+        account_id=ACCOUNT,
+    ),
+    read_region="us-east-1",
 )
 EU = InstanceSummary(
     name="anycompany-eu",
@@ -50,6 +60,10 @@ EU = InstanceSummary(
     managed=4,
     unchanged=3,
     read_calls=6,
+    spec=InstanceSpec(
+        name="anycompany-eu", id=EU_ID, region="eu-central-1", replica_region="eu-west-2", account_id=ACCOUNT
+    ),
+    read_region="eu-central-1",
 )
 META = PlanMeta(
     created_at="2024-06-03T09:30:00+00:00",
@@ -131,6 +145,7 @@ def traffic_change(
     arn = group_arn(home, group_id)
     planned_against = {k: live.get(k) for k in sent}
     blocked = status != "ACTIVE"
+    before_values = GroupValues.model_validate({k: live.get(k) for k in GroupValues.FIELDS if k in sent})
     return Change(
         step=None if blocked else step,
         instance=instance.name,
@@ -148,8 +163,8 @@ def traffic_change(
             body=body,
         ),
         fingerprint=fingerprint(planned_against),
-        planned_against=planned_against,
-        expected=sent,
+        planned_against=before_values,
+        expected=GroupValues.model_validate(sent),
         risks=risks,
         warnings=warnings,
         reason=f"group is {status}; Connect only changes ACTIVE groups" if blocked else None,
@@ -218,8 +233,8 @@ def queue_change(
             body={"OutboundCallerConfig": config},
         ),
         fingerprint=fingerprint(planned_against),
-        planned_against=planned_against,
-        expected=sent,
+        planned_against=QueueValues.model_validate(before),
+        expected=QueueValues.model_validate(sent),
         warnings=warnings,
         source=source,
         order=order,

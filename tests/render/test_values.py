@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from reconciler.planning.plan import Action, Change, FieldChange, Kind
+from reconciler.planning.values import QueueValues
 from reconciler.render.values import NONE, UNKNOWN, Shown, clean, field_rows, quote, region_order
 
 
@@ -22,8 +23,8 @@ def _change(kind: Kind, *fields: tuple[str, Any, Any]) -> Change:
         fields=tuple(FieldChange(field=f, before=b, after=a) for f, b, a in fields),
         request=None,
         fingerprint="0" * 16,
-        planned_against={},
-        expected={},
+        planned_against=QueueValues(),
+        expected=QueueValues(),
     )
 
 

@@ -1,0 +1,69 @@
+"""What a run takes from its environment: the rate limit, the Connect port, the lock backend.
+
+Parsing lives here, once, so every command reads `RECONCILER_RATE_LIMIT` and `--lock` the same way
+and reports a bad setting in the same words. boto3 is imported only when a port or a DynamoDB
+lock is actually built, so commands that never call AWS do not pay for it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import TYPE_CHECKING
+
+from reconciler.applying.lock import Backend, FileBackend
+from reconciler.errors import ReconcilerError
+
+if TYPE_CHECKING:
+    from reconciler.connect import Connect, RateLimiter
+
+RATE_ENV = "RECONCILER_RATE_LIMIT"
+LOCK_ENV = "RECONCILER_LOCK"
+
+
+def connect_port(endpoint_url: str | None = None, limiter: RateLimiter | None = None) -> Connect:
+    """The boto3 port for one run: one client factory, one rate limiter for every instance."""
+    from reconciler.connect import ClientFactory, Connect
+
+    factory = ClientFactory(
+        endpoint_url=endpoint_url, limiter=limiter or rate_limiter(os.environ.get(RATE_ENV))
+    )
+    return Connect(factory)
+
+
+def rate_limiter(setting: str | None) -> RateLimiter:
+    """`RATE` or `RATE/BURST` requests per second per operation, or `off`; unset: Connect's quotas.
+
+    Accounts whose quotas AWS has raised can go faster; `off` is for emulators with quotas off.
+    """
+    from reconciler.connect import RateLimiter
+
+    if setting is None or not setting.strip():
+        return RateLimiter()
+    text = setting.strip().lower()
+    if text in ("off", "0"):
+        return RateLimiter(rate=0)
+    rate_text, _, burst_text = text.partition("/")
+    try:
+        rate = float(rate_text)
+        burst = int(burst_text) if burst_text else max(1, int(rate * 2))
+    except (ValueError, OverflowError):
+        raise ReconcilerError(f"{RATE_ENV}={setting!r}: use RATE, RATE/BURST (e.g. 10/20) or off") from None
+    if not math.isfinite(rate) or rate <= 0 or burst < 1:
+        raise ReconcilerError(
+            f"{RATE_ENV}={setting!r}: the rate and burst must be positive finite numbers (or use off)"
+        )
+    return RateLimiter(rate=rate, burst=burst)
+
+
+def lock_backend(spec: str) -> Backend:
+    """`file` (default folder), `file://FOLDER` or `dynamodb://TABLE` -> a lock backend."""
+    if spec == "file":
+        return FileBackend()
+    if spec.startswith("file://") and len(spec) > len("file://"):
+        return FileBackend(spec.removeprefix("file://"))
+    if spec.startswith("dynamodb://") and len(spec) > len("dynamodb://"):
+        from reconciler.connect.dynamolock import DynamoBackend
+
+        return DynamoBackend(spec.removeprefix("dynamodb://"))
+    raise ReconcilerError(f"--lock {spec!r}: use file, file://FOLDER or dynamodb://TABLE")

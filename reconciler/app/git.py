@@ -1,0 +1,76 @@
+"""Git, read-only: the commit a plan was made at, and the desired state as it was at a revision.
+
+`--changed-since REV` needs the desired state at REV; it is taken with `git archive` into a
+temporary folder and loaded with the same loader, so a revision is judged by the same rules as
+the working tree.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from reconciler.desired import loader
+from reconciler.desired.model import DesiredState
+from reconciler.errors import ReconcilerError
+
+
+def git_commit(path: str) -> str | None:
+    """The commit checked out where `path` lives, or None outside a git work tree."""
+    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def desired_at(ref: str, state_dir: str) -> DesiredState | None:
+    """The desired state as it was at git revision `ref`; None when there was none to load.
+
+    An all-zero revision (GitHub's "before" of a new branch) or a state directory that did not
+    exist yet means everything counts as changed. A revision git does not know is an error.
+    """
+    if not ref.strip("0"):
+        return None
+    folder = Path(state_dir).resolve()
+    top = _git(folder, "rev-parse", "--show-toplevel").strip()
+    rel = folder.relative_to(Path(top).resolve()).as_posix()
+    try:
+        _git(folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except ReconcilerError:
+        raise ReconcilerError(
+            f"--changed-since {ref}: git does not know this revision (fetch more history)"
+        ) from None
+    archive = subprocess.run(
+        ["git", "-C", top, "archive", "--format=tar", ref, "--", rel], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        return None  # the state directory did not exist at that revision
+    with tempfile.TemporaryDirectory(prefix="reconciler-ref-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        try:
+            return loader.load(os.path.join(tmp, rel))
+        except ReconcilerError:
+            return None  # an invalid state at that revision: treat everything as changed
+
+
+def _git(folder: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise ReconcilerError(f"--changed-since needs git: {exc}") from None
+    if done.returncode != 0:
+        raise ReconcilerError(f"--changed-since: {folder} is not in a git work tree ({done.stderr.strip()})")
+    return done.stdout

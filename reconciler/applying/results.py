@@ -1,0 +1,47 @@
+"""What apply reports: an outcome per change, and the report of a run (pure values, no I/O).
+
+They live apart from the applier so that renderers and the CLI can show results without importing
+anything that talks to Connect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from reconciler.planning.plan import Change
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    ALREADY = "already"  # live already had the planned values: nothing to write
+    FAILED = "failed"
+    STALE = "stale"  # live changed since the plan: not overwritten
+    SKIPPED = "skipped"  # blocked at plan time, or not attempted after --fail-fast
+    WOULD_APPLY = "would-apply"  # dry run
+
+
+@dataclass(frozen=True)
+class Result:
+    change: Change
+    outcome: Outcome
+    message: str = ""
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    results: tuple[Result, ...]
+    journal: str | None = None
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
+
+    @property
+    def ok(self) -> bool:
+        """True when everything asked for was done: nothing failed, stale, blocked or not attempted.
+
+        Changes held back by --changed-since (reverts of changes made outside git) do not count.
+        """
+        bad = (Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED)
+        return not any(r.outcome in bad and not r.change.held for r in self.results)

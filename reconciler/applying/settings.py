@@ -1,0 +1,28 @@
+"""How an apply behaves: waits, retries of read-back, the stale re-check, and its callbacks.
+
+Defaults suit real Connect: a busy group is waited for up to five minutes, writes are read back
+for about half a minute with backoff (reads are eventually consistent), and once the refresh is
+30 s old each resource is read again right before its write. Tests shorten the waits and inject
+`sleep`; the CLI sets `on_result` to print progress.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from reconciler.applying.results import Result
+
+
+@dataclass
+class Settings:
+    fail_fast: bool = False
+    dry_run: bool = False
+    wait_timeout: float = 300.0
+    poll_interval: float = 2.0
+    verify_attempts: int = 6
+    verify_delay: float = 0.5
+    recheck_after: float = 30.0  # seconds: an older refresh is re-read per resource before writing
+    sleep: Callable[[float], None] = time.sleep
+    on_result: Callable[[Result, int, int], None] = field(default=lambda r, i, n: None)

@@ -1,0 +1,53 @@
+"""`Connect`: the port to Amazon Connect (`reconciler.port.ConnectPort`) implemented with boto3.
+
+It owns nothing but a `ClientFactory` (clients per credentials and Region, one shared rate limiter)
+and hands each call to the module that makes it: `reads` for the paginated snapshot and the single
+reads apply uses, `writes` for the two updates. The reads of one instance run side by side in a
+small thread pool of their own, within the shared limiter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from reconciler.connect import reads, writes
+from reconciler.connect.clients import ClientFactory
+from reconciler.desired.model import InstanceSpec
+from reconciler.planning.live import Distribution, LiveInstance, LiveQueue
+
+READ_WORKERS = 8
+
+
+class Connect:
+    def __init__(self, factory: ClientFactory) -> None:
+        self.factory = factory
+
+    def read_instance(
+        self, spec: InstanceSpec, groups: Collection[str] | None, *, region: str
+    ) -> LiveInstance:
+        with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read") as pool:
+            return reads.read_instance(self.factory, spec, groups, region=region, pool=pool)
+
+    def search_queues(self, spec: InstanceSpec, *, region: str) -> Mapping[str, LiveQueue]:
+        return reads.read_queues(self.factory, spec, region)
+
+    def describe_queue(self, spec: InstanceSpec, queue_id: str, *, region: str) -> LiveQueue:
+        return reads.describe_queue(self.factory, spec, queue_id, region)
+
+    def group_status(self, spec: InstanceSpec, group_arn: str, *, region: str) -> str:
+        return reads.group_status(self.factory, spec, group_arn, region)
+
+    def traffic_distribution(self, spec: InstanceSpec, group_arn: str, *, region: str) -> Distribution:
+        return reads.traffic_distribution(self.factory, spec, group_arn, region)
+
+    def update_traffic_distribution(
+        self, spec: InstanceSpec, group_arn: str, body: Mapping[str, Any], *, region: str
+    ) -> None:
+        writes.update_traffic_distribution(self.factory, spec, group_arn, body, region)
+
+    def update_queue_outbound_caller_config(
+        self, spec: InstanceSpec, queue_id: str, body: Mapping[str, Any], *, region: str
+    ) -> None:
+        writes.update_queue_outbound_caller_config(self.factory, spec, queue_id, body, region)

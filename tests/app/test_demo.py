@@ -1,0 +1,70 @@
+"""`make demo` (`python -m reconciler.app.demo`): the whole GitOps story, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..support.demo import REPO
+
+# What each step must show, in this order.
+MILESTONES = [
+    # validate
+    "$ reconciler validate --state-dir desired-state",
+    "desired-state: valid: 2 files, 1 instance: anycompany-demo (2 groups, 7 queues)",
+    # plan: 3 changes, the traffic shift labelled
+    "$ reconciler plan --state-dir desired-state --out ",
+    '1. ~ traffic-distribution "anycompany-default"  [traffic-shift, agents-shift]',
+    '2. ~ queue "Sales"',
+    '3. ~ queue "Support"',
+    "Plan: 3 to change, 6 unchanged, 0 blocked.",
+    # apply the saved plan
+    "$ reconciler apply ",
+    "[1/3] applied  anycompany-demo/traffic-distribution/anycompany-default (us-east-1)",
+    "[2/3] applied  anycompany-demo/queue/Sales (us-east-1)",
+    "[3/3] applied  anycompany-demo/queue/Support (us-east-1)",
+    "Apply: 3 applied, 0 already, 0 failed, 0 stale, 0 skipped.",
+    # the second plan is empty
+    "$ reconciler plan --state-dir desired-state --detailed-exitcode",
+    "No changes. Live state matches desired-state (9 unchanged).",
+    "Plan: 0 to change, 9 unchanged, 0 blocked.",
+    # drift catches the change made outside git
+    "$ reconciler drift --state-dir desired-state",
+    "  ! anycompany-demo/queue/Sales",
+    '      callerIdName: live "Sales (temp)"; git "AnyCompany Sales Team"',
+    "Drift: 1 finding (1 changed).",
+    "Demo finished: ",
+]
+
+
+def test_make_demo_runs_the_whole_story_and_exits_0(tmp_path: Path) -> None:
+    # A lock setting of the user's own must not leak into the demo (a dynamodb:// one would send
+    # the demo's apply to real AWS): point it at a folder the demo must leave untouched.
+    user_locks = tmp_path / "user-locks"
+    env = {**os.environ, "RECONCILER_LOCK": f"file://{user_locks}"}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler.app.demo"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = done.stdout
+
+    assert done.returncode == 0, output
+    assert "Traceback" not in output
+    assert "demo: expected exit" not in output
+    position = 0
+    for milestone in MILESTONES:
+        found = output.find(milestone, position)
+        assert found >= 0, f"missing (in order): {milestone!r}\n---\n{output}"
+        position = found + len(milestone)
+    assert output.count("Apply: ") == 1
+    assert "all on 127.0.0.1." in output
+    assert not user_locks.exists()

@@ -1,0 +1,257 @@
+"""Stale-safety: a change someone else made between plan and apply, or during a long apply, is never
+overwritten."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from connect_emulator.server import Emulator
+from reconciler.applying.results import Outcome, Result
+from reconciler.connect import Connect
+
+from ..support.cli import apply_saved, invoke
+from ..support.connect import fast_settings, live_group, live_queue, make_plan, outcomes, run_apply, writes
+from ..support.demo import (
+    DEFAULT_GROUP,
+    FLOW_SALES,
+    INSTANCE_ID,
+    NUMBER_2,
+    NUMBER_3,
+    NUMBER_TOLL_FREE,
+    OVERFLOW_GROUP,
+    QUEUES,
+    edit_yaml,
+    number_arn,
+    write_desired,
+)
+
+
+def test_a_queue_changed_since_the_plan_is_skipped_as_stale_and_kept(
+    emu: Emulator, port: Connect, state_dir: Path
+) -> None:
+    plan = make_plan(state_dir, port)
+    emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Sales"], name="Sales (set by Alice)")
+    emu.clear_calls()
+
+    _, report = run_apply(state_dir, port, plan)
+
+    assert outcomes(report) == {
+        "anycompany-default": Outcome.APPLIED,
+        "Sales": Outcome.STALE,
+        "Support": Outcome.APPLIED,
+    }
+    assert not report.ok
+    stale = next(r for r in report.results if r.outcome is Outcome.STALE)
+    assert stale.message == "changed since the plan was made (callerIdName); not overwritten"
+    assert live_queue(emu, "Sales")["callerIdName"] == "Sales (set by Alice)"
+    assert all(f"/{QUEUES['Sales']}/" not in c["path"] for c in writes(emu))
+    assert live_queue(emu, "Support")["callerIdNumberId"] == NUMBER_TOLL_FREE
+    assert live_group(emu, DEFAULT_GROUP)["telephony"] == {"us-east-1": 80, "us-west-2": 20}
+
+
+def test_a_number_changed_to_the_same_number_in_another_form_is_not_stale(
+    emu: Emulator, port: Connect, state_dir: Path
+) -> None:
+    """Support's number was an ID at plan time; live now holds the ARN of the same number."""
+    plan = make_plan(state_dir, port)
+    emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Support"], number_id=number_arn(NUMBER_3))
+
+    _, report = run_apply(state_dir, port, plan)
+
+    assert outcomes(report)["Support"] is Outcome.APPLIED
+    assert report.ok
+
+
+def test_a_group_changed_since_the_plan_is_stale_and_its_distribution_kept(
+    emu: Emulator, port: Connect, state_dir: Path
+) -> None:
+    plan = make_plan(state_dir, port)
+    emu.set_traffic_distribution(DEFAULT_GROUP, telephony={"us-east-1": 90, "us-west-2": 10})
+    emu.clear_calls()
+
+    _, report = run_apply(state_dir, port, plan)
+
+    assert outcomes(report) == {
+        "anycompany-default": Outcome.STALE,
+        "Sales": Outcome.APPLIED,
+        "Support": Outcome.APPLIED,
+    }
+    message = report.results[0].message
+    assert message == "changed since the plan was made (telephony); not overwritten"
+    assert [c["operation"] for c in writes(emu)] == ["UpdateQueueOutboundCallerConfig"] * 2
+    group = live_group(emu, DEFAULT_GROUP)
+    assert group["telephony"] == {"us-east-1": 90, "us-west-2": 10}
+    assert group["signIn"] == {"us-east-1": True, "us-west-2": False}
+
+
+def test_live_already_equal_to_the_planned_result_counts_as_already(
+    emu: Emulator, port: Connect, state_dir: Path
+) -> None:
+    plan = make_plan(state_dir, port)
+    emu.set_queue_caller_config(
+        INSTANCE_ID, QUEUES["Sales"], name="AnyCompany Sales Team", number_id=NUMBER_2, flow_id=FLOW_SALES
+    )
+    emu.set_traffic_distribution(
+        DEFAULT_GROUP,
+        telephony={"us-east-1": 80, "us-west-2": 20},
+        agents={"us-east-1": 80, "us-west-2": 20},
+        sign_in={"us-east-1": True, "us-west-2": True},
+    )
+    emu.clear_calls()
+
+    _, report = run_apply(state_dir, port, plan)
+
+    assert outcomes(report) == {
+        "anycompany-default": Outcome.ALREADY,
+        "Sales": Outcome.ALREADY,
+        "Support": Outcome.APPLIED,
+    }
+    assert report.ok
+    assert (report.count(Outcome.ALREADY), report.count(Outcome.STALE)) == (2, 0)
+    assert [c["path"].split("/")[3] for c in writes(emu)] == [QUEUES["Support"]]
+
+
+def test_stale_exits_1_through_the_cli_and_the_summary_counts_it(
+    emu: Emulator, state_dir: Path, tmp_path: Path
+) -> None:
+    planfile = tmp_path / "plan.json"
+    assert invoke("plan", "--state-dir", str(state_dir), "--out", str(planfile)).exit_code == 0
+    emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Support"], flow_id=FLOW_SALES)
+
+    result = apply_saved(planfile, state_dir, tmp_path / "j.jsonl")
+
+    assert result.exit_code == 1
+    assert "Apply: 2 applied, 0 already, 0 failed, 1 stale, 0 skipped." in result.stdout
+    assert "stale    anycompany-demo/queue/Support" in result.stderr
+    assert "changed since the plan was made (whisperFlow); not overwritten" in result.stderr
+    assert live_queue(emu, "Support")["outboundFlowId"] == FLOW_SALES
+    assert live_queue(emu, "Support")["callerIdNumberId"] == NUMBER_3
+
+
+def test_a_field_sent_but_not_managed_is_also_protected(emu: Emulator, port: Connect, tmp_path: Path) -> None:
+    """The request carries live values of unmanaged fields: if they moved, sending would undo that."""
+    state = write_desired(
+        tmp_path / "state",
+        groups={"anycompany-overflow": {"telephony": {"us-east-1": 70, "us-west-2": 30}}},
+        queues={"Billing": {"callerIdName": "Billing desk"}},
+    )
+    plan = make_plan(state, port)
+    emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Billing"], flow_id=FLOW_SALES)
+    emu.set_traffic_distribution(OVERFLOW_GROUP, agents={"us-east-1": 20, "us-west-2": 80})
+    emu.clear_calls()
+
+    _, report = run_apply(state, port, plan)
+
+    assert outcomes(report) == {"anycompany-overflow": Outcome.STALE, "Billing": Outcome.STALE}
+    assert [r.message for r in report.results] == [
+        "changed since the plan was made (agents); not overwritten",
+        "changed since the plan was made (whisperFlow); not overwritten",
+    ]
+    assert writes(emu) == []
+    assert live_queue(emu, "Billing")["outboundFlowId"] == FLOW_SALES
+    assert live_group(emu, OVERFLOW_GROUP)["agents"] == {"us-east-1": 20, "us-west-2": 80}
+
+
+# --- during a long apply: each resource is read again right before its write ---------------------
+
+
+def _after_first_result(action: Callable[[], None]) -> Callable[[Result, int, int], None]:
+    """An `on_result` hook that runs `action` once, when the first batch has finished."""
+    done: list[bool] = []
+
+    def hook(result: Result, index: int, total: int) -> None:
+        if not done:
+            done.append(True)
+            action()
+
+    return hook
+
+
+def test_a_queue_changed_during_a_long_apply_is_not_overwritten(
+    emu: Emulator, port: Connect, state_dir: Path
+) -> None:
+    # The group's batch runs first; Alice edits Sales while it runs, after apply's refresh.
+    plan = make_plan(state_dir, port)
+    alice = _after_first_result(
+        lambda: emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Sales"], name="Sales (set by Alice)")
+    )
+    emu.clear_calls()
+
+    _, report = run_apply(state_dir, port, plan, settings=fast_settings(recheck_after=0, on_result=alice))
+
+    assert outcomes(report) == {
+        "anycompany-default": Outcome.APPLIED,
+        "Sales": Outcome.STALE,
+        "Support": Outcome.APPLIED,
+    }
+    stale = next(r for r in report.results if r.outcome is Outcome.STALE)
+    assert stale.message == "changed during the apply (callerIdName); not overwritten"
+    assert live_queue(emu, "Sales")["callerIdName"] == "Sales (set by Alice)"
+    assert all(f"/{QUEUES['Sales']}/" not in c["path"] for c in writes(emu))
+    assert live_queue(emu, "Support")["callerIdNumberId"] == NUMBER_TOLL_FREE
+
+
+def test_a_group_changed_during_a_long_apply_is_not_overwritten(
+    emu: Emulator, port: Connect, state_dir: Path
+) -> None:
+    # Sales goes first (wave -1); the group's distribution is changed while it is written.
+    edit_yaml(state_dir / "anycompany-demo" / "queues.yaml", lambda d: d["queues"]["Sales"].update(order=-1))
+    plan = make_plan(state_dir, port)
+    failover = _after_first_result(
+        lambda: emu.set_traffic_distribution(DEFAULT_GROUP, telephony={"us-east-1": 0, "us-west-2": 100})
+    )
+    emu.clear_calls()
+
+    _, report = run_apply(state_dir, port, plan, settings=fast_settings(recheck_after=0, on_result=failover))
+
+    assert [(r.change.name, r.outcome) for r in report.results] == [
+        ("Sales", Outcome.APPLIED),
+        ("anycompany-default", Outcome.STALE),
+        ("Support", Outcome.APPLIED),
+    ]
+    assert report.results[1].message == "changed during the apply (telephony); not overwritten"
+    assert live_group(emu, DEFAULT_GROUP)["telephony"] == {"us-east-1": 0, "us-west-2": 100}
+    assert "UpdateTrafficDistribution" not in [c["operation"] for c in writes(emu)]
+
+
+def test_a_resource_already_changed_the_same_way_during_the_apply_is_not_written_again(
+    emu: Emulator, port: Connect, state_dir: Path
+) -> None:
+    plan = make_plan(state_dir, port)
+    sales = next(c for c in plan.changes if c.name == "Sales")
+    same = _after_first_result(
+        lambda: emu.set_queue_caller_config(
+            INSTANCE_ID, QUEUES["Sales"], name=sales.expected.get("callerIdName")
+        )
+    )
+    emu.clear_calls()
+
+    _, report = run_apply(state_dir, port, plan, settings=fast_settings(recheck_after=0, on_result=same))
+
+    assert outcomes(report)["Sales"] is Outcome.ALREADY
+    assert report.ok
+    assert all(f"/{QUEUES['Sales']}/" not in c["path"] for c in writes(emu))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "extra_reads"), [({}, 0), ({"recheck_after": 0.0}, 1)], ids=["default-30s", "old-refresh"]
+)
+def test_resources_are_read_again_only_once_the_refresh_is_old(
+    emu: Emulator, port: Connect, state_dir: Path, overrides: dict[str, float], extra_reads: int
+) -> None:
+    # Each change is read back once after its write, and read once more before it when the
+    # refresh is older than `recheck_after` (by default 30 s, as the README says; a fast apply
+    # never gets there): DescribeQueue for queues, GetTrafficDistribution for the group (which
+    # the refresh also reads once).
+    plan = make_plan(state_dir, port)
+    emu.clear_calls()
+
+    _, report = run_apply(state_dir, port, plan, settings=fast_settings(**overrides))
+
+    assert report.ok
+    operations = [c["operation"] for c in emu.calls()]
+    assert operations.count("DescribeQueue") == 2 * (1 + extra_reads)
+    assert operations.count("GetTrafficDistribution") == 1 + 1 + extra_reads
