@@ -1,9 +1,10 @@
 """Interruption: `reconciler apply` killed with SIGKILL at random points, 20 trials.
 
-Each trial starts a real apply process against an emulator with added latency, kills it after a
-random delay (before, during or after its writes), then checks that the journal it left is
-readable and that a re-run, which must not be blocked by the dead process's lock, converges:
-exit 0, and a plan straight after is empty.
+Each trial starts a real apply process against an emulator with added latency and kills it once
+the emulator has served a random number of its calls (so before, during or after its writes; the
+call log is the clock, which makes each trial as short as the point it kills at), then checks that
+the journal it left is readable and that a re-run, which must not be blocked by the dead process's
+lock, converges: exit 0, and a plan straight after is empty.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from connect_emulator.server import Emulator
 from connect_emulator.testing import running_emulator
 from reconciler.applying import journal
 from reconciler.cli import cli
@@ -26,6 +28,16 @@ from reconciler.cli import cli
 from .helpers import desired_tree, fixture
 
 TRIALS = 20
+LATENCY_MS = 40  # per call: paces the apply so kills land between its calls
+KILL_WITHIN = 60  # calls: a full apply of this tree makes about 45
+
+
+def kill_after(process: subprocess.Popen[bytes], emu: Emulator, calls: int) -> None:
+    """SIGKILL `process` once the emulator has logged `calls` calls (or the process has ended)."""
+    deadline = time.monotonic() + 60
+    while len(emu.calls()) < calls and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
 
 
 def test_apply_killed_at_random_points_leaves_a_readable_journal_and_reruns_converge(
@@ -40,7 +52,7 @@ def test_apply_killed_at_random_points_leaves_a_readable_journal_and_reruns_conv
         killed_mid_write = 0
         for trial in range(TRIALS):
             emu.replace_state(base)
-            emu.set_faults({"seed": trial, "rules": [{"operation": "*", "latencyMs": 120}]})
+            emu.set_faults({"seed": trial, "rules": [{"operation": "*", "latencyMs": LATENCY_MS}]})
             emu.clear_calls()
             path = tmp_path / f"journal-{trial}.jsonl"
             args = ["apply", "--state-dir", str(state), "--auto-approve", "--endpoint-url", emu.url]
@@ -50,8 +62,7 @@ def test_apply_killed_at_random_points_leaves_a_readable_journal_and_reruns_conv
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(random.Random(trial).uniform(1.0, 4.5))
-            process.send_signal(signal.SIGKILL)
+            kill_after(process, emu, random.Random(trial).randint(0, KILL_WITHIN))
             process.wait(timeout=30)
             if path.exists():
                 records = journal.read(str(path))  # readable, a torn last line at most
