@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connect_emulator.server import Emulator
 from connect_emulator.testing import running_emulator
-
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_STATE = ROOT / "desired-state"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 
-from .conftest import ROOT
+from .support.demo import REPO as ROOT
 
 
 def test_committed_schema_matches_the_models() -> None:

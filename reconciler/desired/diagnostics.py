@@ -20,12 +20,23 @@ from reconciler.errors import ReconcilerError
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    """One problem: `file:line: key.path: message`."""
+    """One problem: `file:line: key.path: message`.
+
+    Problems found against the live state also say what they are about as values, so that a report
+    (drift) never has to parse `path` back apart: `section` (`trafficDistributionGroups` or
+    `queues`), the resource's `key` in the YAML, the `field` concerned (empty for the resource
+    itself), and a `code`: `missing` (the key names nothing live), `unresolved` (a reference in a
+    field names nothing), `duplicate` (two keys name one resource).
+    """
 
     file: str
     line: int
     path: str
     message: str
+    section: str = ""
+    key: str = ""
+    field: str = ""
+    code: str = ""
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

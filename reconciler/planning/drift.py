@@ -4,6 +4,7 @@ Findings, per managed resource:
 - `changed`: a managed field was changed outside git (live vs desired, per field);
 - `missing`: git names a queue or group that no longer exists in Connect;
 - `unresolved`: git references a flow or phone number that no longer resolves;
+- `duplicate`: git names one live resource twice (by name and by ID, say); it is compared once;
 - `unmanaged` (only when asked): live queues and groups that git does not mention.
 A traffic distribution that moved to 0% or 100% of a Region outside git, as an emergency failover
 does, carries the `failover` label; the drift check only reports, it never reverts anything.
@@ -30,6 +31,7 @@ class FindingKind(StrEnum):
     CHANGED = "changed"
     MISSING = "missing"
     UNRESOLVED = "unresolved"
+    DUPLICATE = "duplicate"
     UNMANAGED = "unmanaged"
 
 
@@ -93,7 +95,8 @@ def drift(desired: DesiredState, live: LiveState, *, include_unmanaged: bool = F
         FindingKind.CHANGED: 0,
         FindingKind.MISSING: 1,
         FindingKind.UNRESOLVED: 2,
-        FindingKind.UNMANAGED: 3,
+        FindingKind.DUPLICATE: 3,
+        FindingKind.UNMANAGED: 4,
     }
     findings.sort(key=lambda f: (f.instance, order[f.finding], f.kind.value, f.name))
     return DriftReport(
@@ -141,17 +144,12 @@ def _looks_like_failover(change: Change) -> bool:
 
 
 def _problem(instance: str, problem: Diagnostic) -> Finding:
-    head, _, rest = problem.path.partition(".")
-    kind = Kind.TRAFFIC if head == "trafficDistributionGroups" else Kind.QUEUE
-    name, field = rest, ""
-    for suffix in (".callerIdNumber", ".whisperFlow", ".default"):
-        if rest.endswith(suffix):
-            name, field = rest.removesuffix(suffix), suffix[1:]
+    kind = Kind.TRAFFIC if problem.section == "trafficDistributionGroups" else Kind.QUEUE
     return Finding(
         instance=instance,
         kind=kind,
-        name=name,
-        finding=FindingKind.UNRESOLVED if field else FindingKind.MISSING,
+        name=problem.key,
+        finding=FindingKind(problem.code),
         message=problem.message,
         source=f"{problem.file}:{problem.line}",
     )

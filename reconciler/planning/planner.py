@@ -86,9 +86,15 @@ def _plan_instance(
         try:
             resolved_groups.append((group, resolver.group(group.key)))
         except Unresolved as exc:
-            problems.append(_problem(group.source, f"trafficDistributionGroups.{group.key}", str(exc)))
+            problems.append(_problem(group.source, GROUPS, group.key, "", str(exc), "missing"))
     queues = [(q, _live_queue(q, resolver)) for q in instance.queues]
-    problems.extend(_defined_twice(resolved_groups, queues))
+    twice = _defined_twice(resolved_groups, queues)
+    problems.extend(twice)
+    # A resource defined twice is planned once, from its first definition: two changes to one
+    # resource would write it twice, and a report would count it twice.
+    again = {(d.section, d.key) for d in twice}
+    resolved_groups = [(g, lg) for g, lg in resolved_groups if (GROUPS, g.key) not in again]
+    queues = [(q, lq) for q, lq in queues if (QUEUES, q.key) not in again]
     sign_in_after = _sign_in_after(resolved_groups, live)
     planners: list[Callable[[], Change | None]] = [
         functools.partial(_group_change, instance, g, lg, live, sign_in_after) for g, lg in resolved_groups
@@ -112,19 +118,16 @@ def _live_queue(queue: DesiredQueue, resolver: Resolver) -> LiveQueue | Diagnost
     try:
         return resolver.queue(queue.key)
     except Unresolved as exc:
-        return _problem(queue.source, f"queues.{queue.key}", str(exc))
+        return _problem(queue.source, QUEUES, queue.key, "", str(exc), "missing")
 
 
 def _defined_twice(
     groups: list[tuple[DesiredGroup, LiveGroup]], queues: list[tuple[DesiredQueue, LiveQueue | Diagnostic]]
 ) -> list[Diagnostic]:
     """Two keys naming one resource (its name and its ID, say) would plan two writes to it."""
-    keyed = [
-        ("trafficDistributionGroups", "traffic distribution group", g.key, g.source, lg.id)
-        for g, lg in groups
-    ]
+    keyed = [(GROUPS, "traffic distribution group", g.key, g.source, lg.id) for g, lg in groups]
     keyed += [
-        ("queues", "queue", q.key, q.source, lq.id)
+        (QUEUES, "queue", q.key, q.source, lq.id)
         for q, lq in queues
         if isinstance(lq, LiveQueue)  # an unresolved key is reported when its queue is planned
     ]
@@ -134,7 +137,7 @@ def _defined_twice(
         if resource_id in first:
             other, at = first[resource_id]
             message = f"names the same {what} as {other!r} at {at}; define it once"
-            found.append(_problem(source, f"{section}.{key}", message))
+            found.append(_problem(source, section, key, "", message, "duplicate"))
         else:
             first[resource_id] = (key, source)
     return found
@@ -148,8 +151,14 @@ class _Failed(Exception):
         self.problems = problems
 
 
-def _problem(source: Any, path: str, message: str) -> Diagnostic:
-    return Diagnostic(source.file, source.line, path, message)
+GROUPS, QUEUES = "trafficDistributionGroups", "queues"
+
+
+def _problem(source: Source, section: str, key: str, field: str, message: str, code: str) -> Diagnostic:
+    path = ".".join(p for p in (section, key, field) if p)
+    return Diagnostic(
+        source.file, source.line, path, message, section=section, key=key, field=field, code=code
+    )
 
 
 # --- traffic distribution groups ----------------------------------------------------------------
@@ -176,12 +185,21 @@ def _group_change(
     live: LiveInstance,
     sign_in_after: dict[str, bool] | None,
 ) -> Change | None:
-    spec, path = group.spec, f"trafficDistributionGroups.{group.key}"
+    spec = group.spec
     if spec.default and not live_group.is_default:
         actual = next((g.name for g in live.groups if g.is_default), None)
         which = f"the default group is {actual!r}" if actual else "the instance has no default group"
         raise _Failed(
-            [_problem(group.at("default"), f"{path}.default", f"marked default, but in Connect {which}")]
+            [
+                _problem(
+                    group.at("default"),
+                    GROUPS,
+                    group.key,
+                    "default",
+                    f"marked default, but in Connect {which}",
+                    "unresolved",
+                )
+            ]
         )
     pair = instance.spec.regions
     live_values = group_values(live_group, pair)
@@ -275,7 +293,7 @@ def _group_risks(
 def _queue_change(
     instance: DesiredInstance, queue: DesiredQueue, live_queue: LiveQueue | Diagnostic, resolver: Resolver
 ) -> Change | None:
-    spec, path = queue.spec, f"queues.{queue.key}"
+    spec = queue.spec
     if isinstance(live_queue, Diagnostic):
         raise _Failed([live_queue])
     managed: dict[str, Any] = {}
@@ -286,12 +304,18 @@ def _queue_change(
         try:
             managed["callerIdNumber"] = number_identity(resolver.number(spec.caller_id_number).id)
         except Unresolved as exc:
-            problems.append(_problem(queue.at("callerIdNumber"), f"{path}.callerIdNumber", str(exc)))
+            problems.append(
+                _problem(
+                    queue.at("callerIdNumber"), QUEUES, queue.key, "callerIdNumber", str(exc), "unresolved"
+                )
+            )
     if spec.whisper_flow is not None:
         try:
             managed["whisperFlow"] = resolver.flow(spec.whisper_flow).id
         except Unresolved as exc:
-            problems.append(_problem(queue.at("whisperFlow"), f"{path}.whisperFlow", str(exc)))
+            problems.append(
+                _problem(queue.at("whisperFlow"), QUEUES, queue.key, "whisperFlow", str(exc), "unresolved")
+            )
     if problems:
         raise _Failed(problems)
     live_values = queue_values(live_queue)

@@ -19,6 +19,7 @@ _TITLES = {
     FindingKind.CHANGED: "changed outside git",
     FindingKind.MISSING: "named in git, missing in Connect",
     FindingKind.UNRESOLVED: "references that no longer resolve",
+    FindingKind.DUPLICATE: "named twice in git",
     FindingKind.UNMANAGED: "in Connect, not in git",
 }
 

@@ -271,6 +271,35 @@ def test_references_to_a_deleted_flow_and_a_released_number_are_unresolved(appli
     assert_read_only(applied)
 
 
+def test_a_queue_keyed_by_name_and_by_id_is_one_duplicate_finding_not_a_missing_one(
+    applied: Emulator, state_dir: Path
+) -> None:
+    # Sales is defined by name (as applied) and again, further down, by its ID with other values.
+    queues = state_dir / "anycompany-demo" / "queues.yaml"
+    lines = queues.read_text(encoding="utf-8").splitlines()
+    queues.write_text(
+        "\n".join([*lines, f'  "{QUEUES["Sales"]}":', "    callerIdName: Sales by ID", ""]), encoding="utf-8"
+    )
+    added = len(lines) + 1
+
+    code, data = drift_json()
+
+    assert code == 2
+    assert data["findings"] == [
+        finding(
+            "queue",
+            QUEUES["Sales"],
+            "duplicate",
+            message=f"names the same queue as 'Sales' at {QUEUES_YAML}:9; define it once",
+            source=f"{QUEUES_YAML}:{added}",
+        )
+    ]
+    assert data["managed"] == 10
+    _, out, _ = drift()
+    assert out.endswith("Drift: 1 finding (1 duplicate).\n")
+    assert_read_only(applied)
+
+
 # --- unmanaged -------------------------------------------------------------------------------------
 
 

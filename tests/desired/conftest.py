@@ -7,14 +7,11 @@ Each test runs in its own temporary directory (the working directory), and trees
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .helpers import problems, write_tree
-
-Tree = Callable[..., list[str]]
+from .helpers import Tree, problems, write_tree
 
 
 @pytest.fixture

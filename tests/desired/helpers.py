@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,7 @@ from reconciler.desired import loader
 from reconciler.desired.diagnostics import LoadError
 from reconciler.desired.model import DesiredState
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "desired-state"
+Tree = Callable[..., list[str]]  # the `check` fixture: files -> the problems found
 
 UUID1 = "4a1b2c3d-0000-4000-8000-000000000001"
 UUID2 = "4a1b2c3d-0000-4000-8000-000000000002"

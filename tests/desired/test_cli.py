@@ -14,7 +14,8 @@ from click.testing import CliRunner, Result
 from reconciler import __version__
 from reconciler.cli import cli
 
-from .helpers import INSTANCE, QUEUE, REPO, UUID2, write_tree
+from ..support.demo import REPO
+from .helpers import INSTANCE, QUEUE, UUID2, write_tree
 
 SUMMARY_ONE = "1 problem found; nothing was changed\n"
 

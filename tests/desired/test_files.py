@@ -11,8 +11,19 @@ from reconciler.desired import loader
 from reconciler.desired.diagnostics import LoadError
 from reconciler.desired.model import Source
 
-from .conftest import Tree
-from .helpers import ACCOUNT, EXAMPLE, GROUP, INSTANCE, QUEUE, UUID1, UUID2, load_ok, problems, write_tree
+from ..support.demo import DEMO_STATE as EXAMPLE
+from .helpers import (
+    ACCOUNT,
+    GROUP,
+    INSTANCE,
+    QUEUE,
+    UUID1,
+    UUID2,
+    Tree,
+    load_ok,
+    problems,
+    write_tree,
+)
 
 NO_INSTANCE = "no instance: add an 'instance:' block here or in a file of this folder or a parent folder"
 

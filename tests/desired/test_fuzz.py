@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from reconciler.cli import cli
 
-from .helpers import ACCOUNT, EXAMPLE, UUID1, UUID2
+from ..support.demo import DEMO_STATE as EXAMPLE
+from .helpers import ACCOUNT, UUID1, UUID2
 
 ERROR = re.compile(r"error: (?P<file>[^:]+?)(?::(?P<line>\d+))?: .*\S.*")
 SUMMARY = re.compile(r"(?P<count>\d+) problems? found; nothing was changed")

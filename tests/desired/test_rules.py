@@ -12,8 +12,7 @@ import pytest
 
 from reconciler.desired.loader import load
 
-from .conftest import Tree
-from .helpers import ACCOUNT, INSTANCE, UUID1, UUID2, problems, write_tree
+from .helpers import ACCOUNT, INSTANCE, UUID1, UUID2, Tree, problems, write_tree
 
 F = "state/a.yaml"
 QUEUE_ARN = f"arn:aws:connect:us-east-1:{ACCOUNT}:instance/{UUID1}/queue/{UUID2}"

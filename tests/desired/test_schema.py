@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from reconciler.cli import cli
 from reconciler.desired import model
 
-from .helpers import EXAMPLE
+from ..support.demo import DEMO_STATE as EXAMPLE
 
 KEYS = {
     "StateFile": {"instance", "trafficDistributionGroups", "queues"},

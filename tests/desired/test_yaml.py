@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from reconciler.desired import yamlsource
 from reconciler.desired.loader import load
 
-from .conftest import Tree
-from .helpers import INSTANCE, QUEUE, load_ok
+from .helpers import INSTANCE, QUEUE, Tree, load_ok
 
 F = "state/a.yaml"
 EMPTY = "empty file: expected a mapping with instance, trafficDistributionGroups, queues"

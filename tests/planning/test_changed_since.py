@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from connect_emulator.server import Emulator
 from reconciler.cli import cli
 
-from ..conftest import DEMO_STATE
+from ..support.demo import DEMO_STATE
 
 DEFAULT_GROUP = "7d000000-0000-4000-8000-000000000001"
 INSTANCE = "4a1b2c3d-0000-4000-8000-000000000001"

@@ -22,7 +22,7 @@ from connect_emulator.server import Emulator
 from connect_emulator.testing import running_emulator
 from reconciler.cli import cli
 
-from ..conftest import DEMO_STATE
+from ..support.demo import DEMO_STATE
 
 EXAMPLES = 300  # a few thousand with --run-slow
 LOCATED = re.compile(r"^error: [^:\n]+(:\d+)?: .+$")
