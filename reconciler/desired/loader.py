@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from reconciler.desired import model
+from reconciler.desired import files, model
 from reconciler.desired.diagnostics import Diagnostic, LoadError, translate
 from reconciler.desired.model import (
     DesiredGroup,
@@ -33,8 +33,6 @@ from reconciler.desired.model import (
 )
 from reconciler.desired.yamlsource import Document, SourceError, decode, parse
 from reconciler.gcpause import paused
-
-SUFFIXES = (".yaml", ".yml")
 
 _Spec = TypeVar("_Spec", GroupSpec, QueueSpec)
 
@@ -62,49 +60,39 @@ def load(state_dir: str | os.PathLike[str]) -> DesiredState:
         raise LoadError([Diagnostic(label, 0, "", "state directory does not exist")])
     if not root.is_dir():
         raise LoadError([Diagnostic(label, 0, "", "not a directory (--state-dir takes a directory)")])
-    files = discover(root)
-    if not files:
+    listing = files.read_all(root, label)
+    if not listing.files and not listing.problems:
         raise LoadError([Diagnostic(label, 0, "", "no desired-state files (*.yaml, *.yml) found")])
-    problems: list[Diagnostic] = []
+    problems = listing.problems
     parsed: list[_Parsed] = []
-    failed: set[Path] = set()  # folders with a file that did not load: its instance is unknown
+    # Folders with a file that was not read or did not load: their instance is unknown.
+    failed = {Path(path).parent for path in listing.unread}
     digest = hashlib.sha256()
-    for path in files:
-        rel = path.relative_to(root).as_posix()
-        shown = os.path.join(label, rel) if label not in (".", "") else rel
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problems.append(Diagnostic(shown, 0, "", f"cannot read file: {exc.strerror or exc}"))
-            continue
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
-        item = _parse_file(shown, path.parent, data, problems)
-        if item is not None:
-            parsed.append(item)
+    for item in listing.files:
+        digest.update(item.rel.encode() + b"\0" + hashlib.sha256(item.data).digest())
+        folder = Path(item.path).parent
+        result = _parse_file(item.shown, folder, item.data, problems)
+        if result is not None:
+            parsed.append(result)
         else:
-            failed.add(path.parent)
+            failed.add(folder)
     instances = _assemble(root, parsed, problems, failed)
     if problems:
         raise LoadError(problems)
-    return DesiredState(instances=instances, files=tuple(str(f) for f in files), digest=digest.hexdigest())
-
-
-def discover(root: Path) -> list[Path]:
-    """YAML files under `root`, sorted, skipping hidden files and folders (such as `.git`)."""
-    found: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(folder, n) for n in names if n.endswith(SUFFIXES) and not n.startswith("."))
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    return DesiredState(
+        instances=instances, files=tuple(f.path for f in listing.files), digest=digest.hexdigest()
+    )
 
 
 def digest_of(state_dir: str | os.PathLike[str]) -> str:
-    """The digest `load` would compute, without validating (for refusing plans made on other files)."""
-    root = Path(state_dir)
+    """The digest `load` would compute, without validating (for refusing plans made on other files).
+    Reads the files under the same rules as `load`; raises `LoadError` for a file it may not read."""
+    listing = files.read_all(Path(state_dir), str(state_dir))
+    if listing.problems:
+        raise LoadError(listing.problems)
     digest = hashlib.sha256()
-    for path in discover(root):
-        rel = path.relative_to(root).as_posix()
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for item in listing.files:
+        digest.update(item.rel.encode() + b"\0" + hashlib.sha256(item.data).digest())
     return digest.hexdigest()
 
 
