@@ -31,10 +31,22 @@ from reconciler.desired.model import (
     Source,
     StateFile,
 )
-from reconciler.desired.yamlsource import Document, SourceError, decode, parse
+from reconciler.desired.yamlsource import (
+    EXCERPT_NAME_CHARS,
+    Document,
+    SourceError,
+    decode,
+    excerpt,
+    parse,
+)
 from reconciler.gcpause import paused
 
 _Spec = TypeVar("_Spec", GroupSpec, QueueSpec)
+
+# Messages quote keys and values as excerpts (`yamlsource.excerpt`), whole up to the length of the
+# longest name, ID or ARN. A key path or a message that grows past a few lines anyway is cut.
+_PATH_CHARS = 300
+_MESSAGE_CHARS = 500
 
 # Fields that hold text even when the YAML scalar looks like a number or a bool (`+12065550100`).
 _TEXT_FIELDS = {
@@ -78,7 +90,7 @@ def load(state_dir: str | os.PathLike[str]) -> DesiredState:
             failed.add(folder)
     instances = _assemble(root, parsed, problems, failed)
     if problems:
-        raise LoadError(problems)
+        raise LoadError([_bounded(found) for found in problems])
     return DesiredState(
         instances=instances, files=tuple(f.path for f in listing.files), digest=digest.hexdigest()
     )
@@ -106,10 +118,61 @@ def _parse_file(shown: str, folder: Path, data: bytes, problems: list[Diagnostic
     try:
         state = StateFile.model_validate(value)
     except ValidationError as exc:
-        problems.extend(translate(shown, doc, err) for err in exc.errors())
+        problems.extend(_translate(shown, doc, err) for err in exc.errors())
         salvaged = _salvage(value)
         return None if salvaged is None else _Parsed(shown, folder, doc, salvaged)
     return _Parsed(shown, folder, doc, state)
+
+
+def _translate(shown: str, doc: Document, err: Any) -> Diagnostic:
+    """`translate`, with the values of the file it quotes (the value given, the model's input for
+    a rule's message, an unknown key) cut to excerpts."""
+    found = translate(shown, doc, err)
+    message = found.message
+    given = err.get("input")
+    if isinstance(given, dict | list | int) and not isinstance(given, bool):
+        for text in (repr(given), str(given)):  # `got {given!r}`, `{given}%`
+            if len(text) > EXCERPT_NAME_CHARS:
+                message = message.replace(text, text[:EXCERPT_NAME_CHARS] + "...")
+    for text in _long_texts([given, *err["loc"]]):
+        message = message.replace(repr(text), excerpt(text, EXCERPT_NAME_CHARS))
+    return Diagnostic(found.file, found.line, found.path, message)
+
+
+def _long_texts(values: list[Any]) -> list[str]:
+    """The texts longer than an excerpt in `values` and a few levels of mappings and lists in them,
+    longest first (so that one containing another is replaced first)."""
+    found: set[str] = set()
+    stack = [(value, 0) for value in values]
+    while stack and len(found) < 100:
+        value, depth = stack.pop()
+        if isinstance(value, str) and len(value) > EXCERPT_NAME_CHARS:
+            found.add(value)
+        elif isinstance(value, dict) and depth < 3:
+            stack.extend((v, depth + 1) for v in (*value.keys(), *value.values()))
+        elif isinstance(value, list) and depth < 3:
+            stack.extend((v, depth + 1) for v in value)
+    return sorted(found, key=len, reverse=True)
+
+
+def _bounded(found: Diagnostic) -> Diagnostic:
+    """`found` with keys longer than any name, ID or ARN cut in its path, and its path and message
+    cut to a few lines, whatever the file holds (a backstop: messages quote excerpts already)."""
+    parts = [_cut(p, EXCERPT_NAME_CHARS) for p in found.path.split(".")]
+    path = _cut(".".join(parts), _PATH_CHARS)
+    message = _cut(found.message, _MESSAGE_CHARS)
+    if (path, message) == (found.path, found.message):
+        return found
+    return Diagnostic(found.file, found.line, path, message)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _key(key: str) -> str:
+    """A group or queue key quoted in a message."""
+    return excerpt(key, EXCERPT_NAME_CHARS)
 
 
 def _salvage(value: dict[str, Any]) -> StateFile | None:
@@ -271,7 +334,10 @@ def _collect(
             if key in groups:
                 problems.append(
                     Diagnostic(
-                        item.file, src.line, path, f"group {key!r} is already defined at {groups[key].source}"
+                        item.file,
+                        src.line,
+                        path,
+                        f"group {_key(key)} is already defined at {groups[key].source}",
                     )
                 )
                 continue
@@ -299,7 +365,7 @@ def _collect(
                         item.file,
                         src.line,
                         f"queues.{key}",
-                        f"queue {key!r} is already defined at {queues[key].source}",
+                        f"queue {_key(key)} is already defined at {queues[key].source}",
                     )
                 )
                 continue

@@ -9,6 +9,8 @@ raw text of each plain scalar is kept so string fields can take unquoted numbers
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,11 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 # libyaml's parser builds the same node graph ten times faster; the pure-Python one is the fallback.
 _BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NODES = 200_000
+# What a message may quote of a file: enough to find the spot, too little to leak a secrets file
+# linked or renamed into the state directory into CI logs.
+EXCERPT_CHARS = 60
+# Keys and field values are names, IDs and ARNs, which reviewers need whole: up to the longest ARN.
+EXCERPT_NAME_CHARS = 160
 _STR_TAG = "tag:yaml.org,2002:str"
 
 Path = tuple[str | int, ...]
@@ -77,6 +84,31 @@ class Document:
         return self.lines.get((), 1)
 
 
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """`text` quoted for a message: its first `limit` characters with control and invisible
+    characters escaped (`\\n`, `\\x1b`, `\\u202e`), and `...` after the quote when there is more."""
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
+
+
+# A Python string literal, as PyYAML's messages quote what they found (`found undefined alias 'x'`).
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+
+
+def shorten_quoted(message: str, limit: int = EXCERPT_CHARS) -> str:
+    """`message` (PyYAML's or Python's, which quote with repr) with each quoted text cut to an
+    excerpt, and at most a few lines' worth in all."""
+
+    def short(match: re.Match[str]) -> str:
+        try:
+            text = ast.literal_eval(match.group())
+        except (ValueError, SyntaxError):
+            return match.group()
+        return excerpt(text, limit) if isinstance(text, str) else match.group()
+
+    shortened = _QUOTED.sub(short, message)
+    return shortened if len(shortened) <= 4 * limit else shortened[: 4 * limit] + "..."
+
+
 def decode(data: bytes) -> str:
     """Bytes of a file -> text, refusing binary files and encodings other than UTF-8."""
     if len(data) > MAX_FILE_BYTES:
@@ -99,14 +131,14 @@ def parse(text: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
-        raise SourceError(line, f"invalid YAML: {problem}") from None
+        raise SourceError(line, f"invalid YAML: {shorten_quoted(problem)}") from None
     except yaml.reader.ReaderError as exc:
         # Its str() spans two lines and counts characters, not lines; say where the character is.
         line = text[: exc.position].count("\n") + 1
         char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
         raise SourceError(line, f"invalid YAML: character {char} is not allowed in YAML text") from None
     except yaml.YAMLError as exc:
-        raise SourceError(1, f"invalid YAML: {exc}") from None
+        raise SourceError(1, f"invalid YAML: {shorten_quoted(str(exc))}") from None
     except RecursionError:
         raise SourceError(1, "invalid YAML: nested too deeply") from None
     # A document with nothing in it (`---` alone, or after the last document) is not content.
@@ -161,7 +193,7 @@ def _kind(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    return f"the scalar {node.value!r}"
+    return f"the scalar {excerpt(node.value)}"
 
 
 class _Walker:
@@ -195,13 +227,15 @@ class _Walker:
             # line, without the multi-line mark str(ConstructorError) adds, nor a KeyError's repr.
             tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
             if isinstance(exc, ConstructorError) and exc.problem:
-                detail = exc.problem.replace("tag:yaml.org,2002:", "!!")
+                detail = shorten_quoted(exc.problem.replace("tag:yaml.org,2002:", "!!"))
             elif isinstance(exc, ValueError):
-                detail = str(exc)
+                detail = shorten_quoted(str(exc))
             else:
-                detail = f"cannot be read as {tag}"
+                detail = f"cannot be read as {tag[:EXCERPT_CHARS]}" + (
+                    "..." if len(tag) > EXCERPT_CHARS else ""
+                )
             line = node.start_mark.line + 1
-            raise SourceError(line, f"invalid YAML value {node.value!r}: {detail}") from None
+            raise SourceError(line, f"invalid YAML value {excerpt(node.value)}: {detail}") from None
 
     def _mapping(self, node: yaml.MappingNode, path: Path, doc: Document) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -218,7 +252,10 @@ class _Walker:
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
             if key in first_line:
-                raise SourceError(line, f"duplicate key {key!r} (first at line {first_line[key]})")
+                raise SourceError(
+                    line,
+                    f"duplicate key {excerpt(key, EXCERPT_NAME_CHARS)} (first at line {first_line[key]})",
+                )
             first_line[key] = line
             if merges:
                 _forget(doc, (*path, key))
