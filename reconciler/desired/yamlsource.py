@@ -27,6 +27,7 @@ EXCERPT_CHARS = 60
 # Keys and field values are names, IDs and ARNs, which reviewers need whole: up to the longest ARN.
 EXCERPT_NAME_CHARS = 160
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 Path = tuple[str | int, ...]
 
@@ -74,6 +75,7 @@ class Document:
     value: Any
     lines: dict[Path, int] = field(default_factory=dict)
     plain_text: dict[Path, str] = field(default_factory=dict)
+    nodes: int = 0  # what the document expands to, counted against MAX_NODES
 
     def line_of(self, path: Path) -> int:
         """Line of the deepest known prefix of `path` (1 for the document itself)."""
@@ -163,6 +165,7 @@ def parse(text: str) -> Document:
     doc.lines[()] = root.start_mark.line + 1
     try:
         doc.value = walker.build(root, (), doc)
+        doc.nodes = walker.count
     except RecursionError:
         raise SourceError(1, "invalid YAML: nested too deeply") from None
     return doc
@@ -197,16 +200,14 @@ def _kind(node: yaml.Node) -> str:
 
 
 class _Walker:
-    """Builds values from nodes, counting nodes so alias bombs stop early."""
+    """Builds values from nodes, counting nodes so alias bombs (and merge bombs) stop early."""
 
     def __init__(self) -> None:
         self.count = 0
         self.constructor = SafeConstructor()
 
     def build(self, node: yaml.Node, path: Path, doc: Document) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise SourceError(node.start_mark.line + 1, f"document expands to more than {MAX_NODES:,} nodes")
+        self._count(node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, doc)
         if isinstance(node, yaml.SequenceNode):
@@ -237,31 +238,71 @@ class _Walker:
             line = node.start_mark.line + 1
             raise SourceError(line, f"invalid YAML value {excerpt(node.value)}: {detail}") from None
 
-    def _mapping(self, node: yaml.MappingNode, path: Path, doc: Document) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        # Merged mappings (`<<: *defaults`) go first so that the file's own keys override them.
-        merges = [v for k, v in node.value if k.tag == "tag:yaml.org,2002:merge"]
-        for source in (m for value in merges for m in self._merge_sources(value)):
-            result.update({k: v for k, v in self._mapping(source, path, doc).items() if k not in result})
+    def _mapping(
+        self, node: yaml.MappingNode, path: Path, doc: Document, taken: set[str] | None = None
+    ) -> dict[str, Any]:
+        """The mapping at `path`, with the mappings it merges (`<<`) under its own keys.
+
+        `taken` is given when `node` is itself merged into a mapping: the keys that mapping, or a
+        mapping merged before this one, already defines. They are skipped here, never built nor
+        recorded, and this mapping's own keys are added. One set for the whole merge, so each
+        merged key costs one look, however deep the merges nest.
+        """
+        if taken is None and not any(k.tag == _MERGE_TAG for k, _ in node.value):
+            return self._own(node, path, doc)  # the common case, kept lean
+        own: list[tuple[str, int, yaml.Node]] = []
+        merges: list[yaml.Node] = []
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE_TAG:
+                merges.append(value_node)
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise SourceError(key_node.start_mark.line + 1, "mapping keys must be plain text")
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in first_line:
-                raise SourceError(
-                    line,
-                    f"duplicate key {excerpt(key, EXCERPT_NAME_CHARS)} (first at line {first_line[key]})",
-                )
-            first_line[key] = line
-            if merges:
-                _forget(doc, (*path, key))
+            key, line = self._key(key_node, first_line)
+            own.append((key, line, value_node))
+        if taken is None:
+            taken, fresh = set(first_line), own
+        else:
+            fresh = [item for item in own if item[0] not in taken]
+            # Keys the including mapping overrides are never built, but looking at them is work.
+            self._count(node, len(own) - len(fresh))
+            taken.update(key for key, _, _ in fresh)
+        result: dict[str, Any] = {}
+        # Merged mappings go first in the result; the keys of this one are set after them.
+        for value in merges:
+            for source in self._merge_sources(value):
+                self._count(source)  # a merged mapping counts each time it is merged
+                result.update(self._mapping(source, path, doc, taken))
+        for key, line, value_node in fresh:
             doc.lines[(*path, key)] = line
             result[key] = self.build(value_node, (*path, key), doc)
         return result
+
+    def _own(self, node: yaml.MappingNode, path: Path, doc: Document) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key, line = self._key(key_node, first_line)
+            doc.lines[(*path, key)] = line
+            result[key] = self.build(value_node, (*path, key), doc)
+        return result
+
+    @staticmethod
+    def _key(key_node: yaml.Node, first_line: dict[str, int]) -> tuple[str, int]:
+        """The text and line of a mapping key, refusing keys that are not text and duplicates."""
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise SourceError(key_node.start_mark.line + 1, "mapping keys must be plain text")
+        key = str(key_node.value)
+        line = key_node.start_mark.line + 1
+        if key in first_line:
+            shown = excerpt(key, EXCERPT_NAME_CHARS)
+            raise SourceError(line, f"duplicate key {shown} (first at line {first_line[key]})")
+        first_line[key] = line
+        return key, line
+
+    def _count(self, node: yaml.Node, nodes: int = 1) -> None:
+        self.count += nodes
+        if self.count > MAX_NODES:
+            raise SourceError(node.start_mark.line + 1, f"document expands to more than {MAX_NODES:,} nodes")
 
     @staticmethod
     def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
@@ -270,11 +311,3 @@ class _Walker:
         if isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.MappingNode) for n in node.value):
             return list(node.value)
         raise SourceError(node.start_mark.line + 1, "'<<' merge needs a mapping or a list of mappings")
-
-
-def _forget(doc: Document, prefix: Path) -> None:
-    """Drop what a merged mapping recorded under `prefix` before the file's own key replaces it."""
-    n = len(prefix)
-    for table in (doc.lines, doc.plain_text):
-        for path in [p for p in table if p[:n] == prefix]:
-            del table[path]
