@@ -12,9 +12,10 @@ import contextlib
 import difflib
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 
@@ -46,6 +47,8 @@ _Spec = TypeVar("_Spec", GroupSpec, QueueSpec)
 # Messages quote keys and values as excerpts (`yamlsource.excerpt`), whole up to the length of the
 # longest name, ID or ARN. A key path or a message that grows past a few lines anyway is cut.
 _PATH_CHARS = 300
+# How numbers are written: plain decimal digits (`-10` too, which the range check then refuses).
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _MESSAGE_CHARS = 500
 
 # Fields that hold text even when the YAML scalar looks like a number or a bool (`+12065550100`).
@@ -201,6 +204,7 @@ def _valid_entries(entries: Any, spec_type: type[_Spec]) -> dict[str, _Spec]:
 def _text_fields_as_written(doc: Document) -> Any:
     """Give text fields the text the user wrote: `callerIdNumber: +12065550100` is not an int."""
     value = doc.value
+    _numbers_as_written(doc, value)
     instance = value.get("instance")
     if isinstance(instance, dict):
         value["instance"] = _as_text(doc, ("instance",), instance, _TEXT_FIELDS["instance"])
@@ -210,6 +214,39 @@ def _text_fields_as_written(doc: Document) -> Any:
             if isinstance(spec, dict):
                 queues[key] = _as_text(doc, ("queues", key), spec, _TEXT_FIELDS["queues"])
     return value
+
+
+def _numbers_as_written(doc: Document, value: dict[str, Any]) -> None:
+    """Pass numbers and booleans written in another form than `50` or `true` as `AsWritten`, which
+    the model refuses: YAML 1.1 reads `062` as 50 and `yes` as true, other tools and people do not."""
+    groups = value.get("trafficDistributionGroups")
+    for key, group in groups.items() if isinstance(groups, dict) else ():
+        if not isinstance(group, dict):
+            continue
+        path = ("trafficDistributionGroups", key)
+        _check_written(doc, path, group, "order", int)
+        _check_written(doc, path, group, "default", bool)
+        for name, kind in (("telephony", int), ("agents", int), ("signIn", bool)):
+            dist = group.get(name)
+            if isinstance(dist, dict):
+                for region in list(dist):
+                    _check_written(doc, (*path, name), dist, region, kind)
+    queues = value.get("queues")
+    for key, queue in queues.items() if isinstance(queues, dict) else ():
+        if isinstance(queue, dict):
+            _check_written(doc, ("queues", key), queue, "order", int)
+
+
+def _check_written(doc: Document, path: tuple[str, ...], data: dict[str, Any], key: str, kind: type) -> None:
+    value = data.get(key)
+    if type(value) is not kind:  # bool is an int: compare types exactly
+        return
+    read_as = cast("int | bool", value)
+    text = doc.plain_text.get((*path, key))
+    if text is None:  # quoted, with a tag (`!!int "50"`): not the plain form either
+        data[key] = model.AsWritten(f"{read_as}", read_as)
+    elif not (_DECIMAL.fullmatch(text) if kind is int else text in ("true", "false")):
+        data[key] = model.AsWritten(text, read_as)
 
 
 def _as_text(doc: Document, path: tuple[str, ...], data: dict[str, Any], fields: set[str]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -53,6 +54,41 @@ Region = Annotated[
 def _rule(message: str, at: str | None = None) -> PydanticCustomError:
     """A rule violation shown to the user as is; `at` names the key below the model it concerns."""
     return PydanticCustomError("rule", message, {"at": at} if at else None)
+
+
+class AsWritten(str):
+    """A number or boolean written in another form than plain decimal digits or `true`/`false`.
+
+    YAML 1.1 reads `062` as 50 (octal), `0x32` and `+50` as 50, `1:20` as 80 (base 60), `yes` and
+    `on` as true; other YAML tools and reviewers read the same text differently. The loader passes
+    the text as written, in place of the value read, and the rules below refuse it."""
+
+    read_as: int | bool
+
+    def __new__(cls, text: str, read_as: int | bool) -> AsWritten:
+        written = super().__new__(cls, text)
+        written.read_as = read_as
+        return written
+
+
+def _plain_number(value: Any) -> Any:
+    if isinstance(value, AsWritten):
+        raise _rule(
+            f"{str(value)!r} is not a plain decimal number (it reads as {value.read_as}): "
+            "write a plain decimal number"
+        )
+    return value
+
+
+def _plain_boolean(value: Any) -> Any:
+    if isinstance(value, AsWritten):
+        read_as = str(value.read_as).lower()
+        raise _rule(f"{str(value)!r} is not true or false (it reads as {read_as}): write true or false")
+    return value
+
+
+Number = Annotated[StrictInt, BeforeValidator(_plain_number)]
+Boolean = Annotated[StrictBool, BeforeValidator(_plain_boolean)]
 
 
 class _Frozen(BaseModel):
@@ -122,16 +158,16 @@ class InstanceSpec(_Frozen):
         return (self.region, self.replica_region)
 
 
-Percent = Annotated[StrictInt, Field(ge=0, le=100, multiple_of=10)]
+Percent = Annotated[StrictInt, Field(ge=0, le=100, multiple_of=10), BeforeValidator(_plain_number)]
 
 
 class GroupSpec(_Frozen):
     """Desired traffic distribution of one traffic distribution group."""
 
-    default: StrictBool = Field(
+    default: Boolean = Field(
         default=False, description="Set on the instance's default group; only it may carry signIn."
     )
-    order: StrictInt | None = Field(
+    order: Number | None = Field(
         default=None, description="Apply wave: lower first (default 0). Overrides kind and name order."
     )
     telephony: dict[Region, Percent] | None = Field(
@@ -143,7 +179,7 @@ class GroupSpec(_Frozen):
         default=None,
         description="Percent of agents per Region (both Regions, multiples of 10, sum 100). " + NOT_CLEARABLE,
     )
-    sign_in: dict[Region, StrictBool] | None = Field(
+    sign_in: dict[Region, Boolean] | None = Field(
         default=None,
         alias="signIn",
         description="Regions agents may sign in to (default group only; at least one true). " + NOT_CLEARABLE,
@@ -180,7 +216,7 @@ class GroupSpec(_Frozen):
 class QueueSpec(_Frozen):
     """Desired outbound caller config of one queue."""
 
-    order: StrictInt | None = Field(
+    order: Number | None = Field(
         default=None, description="Apply wave: lower first (default 0). Overrides kind and name order."
     )
     caller_id_name: StrictStr | None = Field(
