@@ -196,6 +196,8 @@ def _salvage(value: dict[str, Any]) -> StateFile | None:
 def _valid_entries(entries: Any, spec_type: type[_Spec]) -> dict[str, _Spec]:
     valid: dict[str, _Spec] = {}
     for name, entry in entries.items() if isinstance(entries, dict) else ():
+        if model.invisible_character(name) is not None:
+            continue  # the key itself is refused
         with contextlib.suppress(ValidationError):
             valid[name] = spec_type.model_validate(entry)
     return valid

@@ -12,10 +12,12 @@ Connect refuses empty values; the schema says so in each description.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -27,6 +29,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from reconciler.desired.yamlsource import EXCERPT_NAME_CHARS, excerpt
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
@@ -54,6 +58,43 @@ Region = Annotated[
 def _rule(message: str, at: str | None = None) -> PydanticCustomError:
     """A rule violation shown to the user as is; `at` names the key below the model it concerns."""
     return PydanticCustomError("rule", message, {"at": at} if at else None)
+
+
+# Control characters (Cc), format characters such as bidi overrides and zero-width spaces (Cf), and
+# line and paragraph separators (Zl, Zp): text that shows differently from what it holds.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Unicode gives control characters no name; these are the ones people type or paste.
+_CONTROL_NAMES = {
+    0x00: "NULL",
+    0x09: "TAB",
+    0x0A: "LINE FEED",
+    0x0D: "CARRIAGE RETURN",
+    0x1B: "ESCAPE",
+    0x7F: "DELETE",
+}
+INVISIBLE = "a control or invisible character: remove it"
+
+
+def invisible_character(text: str) -> str | None:
+    """The first control or invisible character in `text` as `U+202E (RIGHT-TO-LEFT OVERRIDE)`."""
+    if text.isprintable():  # the common case, in C: printable text holds none of them
+        return None
+    for char in text:
+        if unicodedata.category(char) in _INVISIBLE:
+            name = unicodedata.name(char, "") or _CONTROL_NAMES.get(ord(char), "CONTROL CHARACTER")
+            return f"U+{ord(char):04X} ({name})"
+    return None
+
+
+def _visible_key(key: str) -> str:
+    found = invisible_character(key)
+    if found is not None:
+        raise _rule(f"key {excerpt(key, EXCERPT_NAME_CHARS)} contains {found}, {INVISIBLE}")
+    return key
+
+
+# Queue and group keys are matched against names in Amazon Connect and shown in every plan.
+Key = Annotated[StrictStr, AfterValidator(_visible_key)]
 
 
 class AsWritten(str):
@@ -240,6 +281,16 @@ class QueueSpec(_Frozen):
         description="Outbound whisper flow: name, ID or ARN. " + NOT_CLEARABLE,
     )
 
+    @field_validator("caller_id_name")
+    @classmethod
+    def _visible(cls, name: str | None) -> str | None:
+        # Shown on the phone of every customer called: a bidi override or a zero-width space would
+        # change what they read, or hide it from the reviewer of the pull request.
+        found = None if name is None else invisible_character(name)
+        if found is not None:
+            raise _rule(f"contains {found}, {INVISIBLE}")
+        return name
+
     @model_validator(mode="after")
     def _check(self) -> QueueSpec:
         if self.caller_id_name is None and self.caller_id_number is None and self.whisper_flow is None:
@@ -274,14 +325,12 @@ class StateFile(_Frozen):
     )
 
     instance: InstanceSpec | None = None
-    traffic_distribution_groups: dict[StrictStr, GroupSpec] = Field(
+    traffic_distribution_groups: dict[Key, GroupSpec] = Field(
         default_factory=dict,
         alias="trafficDistributionGroups",
         description="Traffic distribution groups keyed by name, ID or ARN.",
     )
-    queues: dict[StrictStr, QueueSpec] = Field(
-        default_factory=dict, description="Queues keyed by name or ID."
-    )
+    queues: dict[Key, QueueSpec] = Field(default_factory=dict, description="Queues keyed by name or ID.")
 
     @model_validator(mode="before")
     @classmethod

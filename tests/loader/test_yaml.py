@@ -229,7 +229,9 @@ def test_unreadable_tagged_values_are_one_line(check: Tree, value: str, expected
 def test_keys_with_control_characters_are_shown_escaped(check: Tree) -> None:
     content = INSTANCE + 'queues:\n  "Sales\\nTeam":\n    callerIdNam: x\n'
     assert check({"a.yaml": content}) == [
-        f"{F}:9: queues.Sales\\nTeam.callerIdNam: unknown key 'callerIdNam' (did you mean 'callerIdName'?)"
+        f"{F}:8: queues.Sales\\nTeam: key 'Sales\\nTeam' contains U+000A (LINE FEED), "
+        "a control or invisible character: remove it",
+        f"{F}:9: queues.Sales\\nTeam.callerIdNam: unknown key 'callerIdNam' (did you mean 'callerIdName'?)",
     ]
 
 
