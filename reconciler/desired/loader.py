@@ -465,7 +465,7 @@ def _check_group_regions(
 
 def _arn_scope(spec: InstanceSpec, item: _Parsed, path: tuple[str, ...], text: str) -> list[Diagnostic]:
     """A group or phone-number ARN must be in the instance's account and Region pair."""
-    match = model.GROUP_ARN_RE.match(text) or model.PHONE_ARN_RE.match(text)
+    match = model.GROUP_ARN_RE.fullmatch(text) or model.PHONE_ARN_RE.fullmatch(text)
     if not match:
         return []
     region, account = match.group(1), match.group(2)

@@ -172,9 +172,9 @@ class InstanceSpec(_Frozen):
     def _check(self) -> InstanceSpec:
         if self.region == self.replica_region:
             raise _rule(f"replicaRegion must differ from region (both are {self.region})", at="replicaRegion")
-        if UUID_RE.match(self.id):
+        if UUID_RE.fullmatch(self.id):
             return self
-        m = INSTANCE_ARN_RE.match(self.id)
+        m = INSTANCE_ARN_RE.fullmatch(self.id)
         if not m:
             raise _rule(f"{self.id!r} is neither an instance ID (UUID) nor an instance ARN", at="id")
         arn_region, arn_account = m.group(1), m.group(2)
@@ -186,12 +186,12 @@ class InstanceSpec(_Frozen):
 
     @property
     def instance_id(self) -> str:
-        m = INSTANCE_ARN_RE.match(self.id)
+        m = INSTANCE_ARN_RE.fullmatch(self.id)
         return m.group(3) if m else self.id
 
     @property
     def account(self) -> str | None:
-        m = INSTANCE_ARN_RE.match(self.id)
+        m = INSTANCE_ARN_RE.fullmatch(self.id)
         return self.account_id or (m.group(2) if m else None)
 
     @property
@@ -298,14 +298,14 @@ class QueueSpec(_Frozen):
         if self.caller_id_name is not None and not self.caller_id_name.strip():
             raise _rule("callerIdName is blank", at="callerIdName")
         number = self.caller_id_number
-        if number is not None and not (E164_RE.match(number) or UUID_RE.match(number)):
-            if PHONE_INSTANCE_ARN_RE.match(number):
+        if number is not None and not (E164_RE.fullmatch(number) or UUID_RE.fullmatch(number)):
+            if PHONE_INSTANCE_ARN_RE.fullmatch(number):
                 raise _rule(
                     "use the phone-number ARN without 'instance/' "
                     "(arn:aws:connect:REGION:ACCOUNT:phone-number/ID)",
                     at="callerIdNumber",
                 )
-            if not PHONE_ARN_RE.match(number):
+            if not PHONE_ARN_RE.fullmatch(number):
                 raise _rule(
                     f"{number!r} is not an E.164 number (+12065550100), a phone-number ID or ARN",
                     at="callerIdNumber",

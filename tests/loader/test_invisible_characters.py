@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import Tree
-from .helpers import INSTANCE, load_ok
+from .helpers import INSTANCE, UUID1, load_ok
 
 F = "state/a.yaml"
 REMOVE = "a control or invisible character: remove it"
@@ -99,4 +99,26 @@ def test_a_refused_key_is_not_checked_across_files(check: Tree) -> None:
     assert check({"a.yaml": content, "b.yaml": queue(name='"Sales\\t"')}) == [
         f"{F}:8: queues.Sales\\t: key 'Sales\\t' contains U+0009 (TAB), {REMOVE}",
         f"state/b.yaml:2: queues.Sales\\t: key 'Sales\\t' contains U+0009 (TAB), {REMOVE}",
+    ]
+
+
+def test_instance_name_and_id_hold_no_control_characters(check: Tree) -> None:
+    name = "'demo\\u202e': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+    assert check({"a.yaml": INSTANCE.replace("name: demo", 'name: "demo\\u202e"')}) == [
+        f"{F}:2: instance.name: {name}"
+    ]
+    assert check({"a.yaml": INSTANCE.replace("name: demo", 'name: "demo\\n"')}) == [
+        f"{F}:2: instance.name: {name.replace('u202e', 'n')}"
+    ]
+    # A trailing newline once passed the ID check: `$` matches before it.
+    assert check({"a.yaml": INSTANCE.replace(UUID1, f'"{UUID1}\\n"')}) == [
+        f"{F}:3: instance.id: '{UUID1}\\n' is neither an instance ID (UUID) nor an instance ARN"
+    ]
+
+
+def test_caller_id_number_holds_no_trailing_newline(check: Tree) -> None:
+    content = INSTANCE + 'queues:\n  Sales:\n    callerIdNumber: "+12065550100\\n"\n'
+    assert check({"a.yaml": content}) == [
+        f"{F}:9: queues.Sales.callerIdNumber: '+12065550100\\n' is not an E.164 number (+12065550100), "
+        "a phone-number ID or ARN"
     ]
