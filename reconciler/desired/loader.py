@@ -12,13 +12,14 @@ import contextlib
 import difflib
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 
-from reconciler.desired import model
+from reconciler.desired import files, model
 from reconciler.desired.diagnostics import Diagnostic, LoadError, translate
 from reconciler.desired.model import (
     DesiredGroup,
@@ -31,12 +32,24 @@ from reconciler.desired.model import (
     Source,
     StateFile,
 )
-from reconciler.desired.yamlsource import Document, SourceError, decode, parse
+from reconciler.desired.yamlsource import (
+    EXCERPT_NAME_CHARS,
+    Document,
+    SourceError,
+    decode,
+    excerpt,
+    parse,
+)
 from reconciler.gcpause import paused
 
-SUFFIXES = (".yaml", ".yml")
-
 _Spec = TypeVar("_Spec", GroupSpec, QueueSpec)
+
+# Messages quote keys and values as excerpts (`yamlsource.excerpt`), whole up to the length of the
+# longest name, ID or ARN. A key path or a message that grows past a few lines anyway is cut.
+_PATH_CHARS = 300
+# How numbers are written: plain decimal digits (`-10` too, which the range check then refuses).
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_MESSAGE_CHARS = 500
 
 # Fields that hold text even when the YAML scalar looks like a number or a bool (`+12065550100`).
 _TEXT_FIELDS = {
@@ -62,49 +75,39 @@ def load(state_dir: str | os.PathLike[str]) -> DesiredState:
         raise LoadError([Diagnostic(label, 0, "", "state directory does not exist")])
     if not root.is_dir():
         raise LoadError([Diagnostic(label, 0, "", "not a directory (--state-dir takes a directory)")])
-    files = discover(root)
-    if not files:
+    listing = files.read_all(root, label)
+    if not listing.files and not listing.problems:
         raise LoadError([Diagnostic(label, 0, "", "no desired-state files (*.yaml, *.yml) found")])
-    problems: list[Diagnostic] = []
+    problems = listing.problems
     parsed: list[_Parsed] = []
-    failed: set[Path] = set()  # folders with a file that did not load: its instance is unknown
+    # Folders with a file that was not read or did not load: their instance is unknown.
+    failed = {Path(path).parent for path in listing.unread}
     digest = hashlib.sha256()
-    for path in files:
-        rel = path.relative_to(root).as_posix()
-        shown = os.path.join(label, rel) if label not in (".", "") else rel
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problems.append(Diagnostic(shown, 0, "", f"cannot read file: {exc.strerror or exc}"))
-            continue
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
-        item = _parse_file(shown, path.parent, data, problems)
-        if item is not None:
-            parsed.append(item)
+    for item in listing.files:
+        digest.update(item.rel.encode() + b"\0" + hashlib.sha256(item.data).digest())
+        folder = Path(item.path).parent
+        result = _parse_file(item.shown, folder, item.data, problems)
+        if result is not None:
+            parsed.append(result)
         else:
-            failed.add(path.parent)
+            failed.add(folder)
     instances = _assemble(root, parsed, problems, failed)
     if problems:
-        raise LoadError(problems)
-    return DesiredState(instances=instances, files=tuple(str(f) for f in files), digest=digest.hexdigest())
-
-
-def discover(root: Path) -> list[Path]:
-    """YAML files under `root`, sorted, skipping hidden files and folders (such as `.git`)."""
-    found: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(folder, n) for n in names if n.endswith(SUFFIXES) and not n.startswith("."))
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+        raise LoadError([_bounded(found) for found in problems])
+    return DesiredState(
+        instances=instances, files=tuple(f.path for f in listing.files), digest=digest.hexdigest()
+    )
 
 
 def digest_of(state_dir: str | os.PathLike[str]) -> str:
-    """The digest `load` would compute, without validating (for refusing plans made on other files)."""
-    root = Path(state_dir)
+    """The digest `load` would compute, without validating (for refusing plans made on other files).
+    Reads the files under the same rules as `load`; raises `LoadError` for a file it may not read."""
+    listing = files.read_all(Path(state_dir), str(state_dir))
+    if listing.problems:
+        raise LoadError(listing.problems)
     digest = hashlib.sha256()
-    for path in discover(root):
-        rel = path.relative_to(root).as_posix()
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for item in listing.files:
+        digest.update(item.rel.encode() + b"\0" + hashlib.sha256(item.data).digest())
     return digest.hexdigest()
 
 
@@ -118,10 +121,61 @@ def _parse_file(shown: str, folder: Path, data: bytes, problems: list[Diagnostic
     try:
         state = StateFile.model_validate(value)
     except ValidationError as exc:
-        problems.extend(translate(shown, doc, err) for err in exc.errors())
+        problems.extend(_translate(shown, doc, err) for err in exc.errors())
         salvaged = _salvage(value)
         return None if salvaged is None else _Parsed(shown, folder, doc, salvaged)
     return _Parsed(shown, folder, doc, state)
+
+
+def _translate(shown: str, doc: Document, err: Any) -> Diagnostic:
+    """`translate`, with the values of the file it quotes (the value given, the model's input for
+    a rule's message, an unknown key) cut to excerpts."""
+    found = translate(shown, doc, err)
+    message = found.message
+    given = err.get("input")
+    if isinstance(given, dict | list | int) and not isinstance(given, bool):
+        for text in (repr(given), str(given)):  # `got {given!r}`, `{given}%`
+            if len(text) > EXCERPT_NAME_CHARS:
+                message = message.replace(text, text[:EXCERPT_NAME_CHARS] + "...")
+    for text in _long_texts([given, *err["loc"]]):
+        message = message.replace(repr(text), excerpt(text, EXCERPT_NAME_CHARS))
+    return Diagnostic(found.file, found.line, found.path, message)
+
+
+def _long_texts(values: list[Any]) -> list[str]:
+    """The texts longer than an excerpt in `values` and a few levels of mappings and lists in them,
+    longest first (so that one containing another is replaced first)."""
+    found: set[str] = set()
+    stack = [(value, 0) for value in values]
+    while stack and len(found) < 100:
+        value, depth = stack.pop()
+        if isinstance(value, str) and len(value) > EXCERPT_NAME_CHARS:
+            found.add(value)
+        elif isinstance(value, dict) and depth < 3:
+            stack.extend((v, depth + 1) for v in (*value.keys(), *value.values()))
+        elif isinstance(value, list) and depth < 3:
+            stack.extend((v, depth + 1) for v in value)
+    return sorted(found, key=len, reverse=True)
+
+
+def _bounded(found: Diagnostic) -> Diagnostic:
+    """`found` with keys longer than any name, ID or ARN cut in its path, and its path and message
+    cut to a few lines, whatever the file holds (a backstop: messages quote excerpts already)."""
+    parts = [_cut(p, EXCERPT_NAME_CHARS) for p in found.path.split(".")]
+    path = _cut(".".join(parts), _PATH_CHARS)
+    message = _cut(found.message, _MESSAGE_CHARS)
+    if (path, message) == (found.path, found.message):
+        return found
+    return Diagnostic(found.file, found.line, path, message)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _key(key: str) -> str:
+    """A group or queue key quoted in a message."""
+    return excerpt(key, EXCERPT_NAME_CHARS)
 
 
 def _salvage(value: dict[str, Any]) -> StateFile | None:
@@ -142,6 +196,8 @@ def _salvage(value: dict[str, Any]) -> StateFile | None:
 def _valid_entries(entries: Any, spec_type: type[_Spec]) -> dict[str, _Spec]:
     valid: dict[str, _Spec] = {}
     for name, entry in entries.items() if isinstance(entries, dict) else ():
+        if model.invisible_character(name) is not None:
+            continue  # the key itself is refused
         with contextlib.suppress(ValidationError):
             valid[name] = spec_type.model_validate(entry)
     return valid
@@ -150,6 +206,7 @@ def _valid_entries(entries: Any, spec_type: type[_Spec]) -> dict[str, _Spec]:
 def _text_fields_as_written(doc: Document) -> Any:
     """Give text fields the text the user wrote: `callerIdNumber: +12065550100` is not an int."""
     value = doc.value
+    _numbers_as_written(doc, value)
     instance = value.get("instance")
     if isinstance(instance, dict):
         value["instance"] = _as_text(doc, ("instance",), instance, _TEXT_FIELDS["instance"])
@@ -159,6 +216,39 @@ def _text_fields_as_written(doc: Document) -> Any:
             if isinstance(spec, dict):
                 queues[key] = _as_text(doc, ("queues", key), spec, _TEXT_FIELDS["queues"])
     return value
+
+
+def _numbers_as_written(doc: Document, value: dict[str, Any]) -> None:
+    """Pass numbers and booleans written in another form than `50` or `true` as `AsWritten`, which
+    the model refuses: YAML 1.1 reads `062` as 50 and `yes` as true, other tools and people do not."""
+    groups = value.get("trafficDistributionGroups")
+    for key, group in groups.items() if isinstance(groups, dict) else ():
+        if not isinstance(group, dict):
+            continue
+        path = ("trafficDistributionGroups", key)
+        _check_written(doc, path, group, "order", int)
+        _check_written(doc, path, group, "default", bool)
+        for name, kind in (("telephony", int), ("agents", int), ("signIn", bool)):
+            dist = group.get(name)
+            if isinstance(dist, dict):
+                for region in list(dist):
+                    _check_written(doc, (*path, name), dist, region, kind)
+    queues = value.get("queues")
+    for key, queue in queues.items() if isinstance(queues, dict) else ():
+        if isinstance(queue, dict):
+            _check_written(doc, ("queues", key), queue, "order", int)
+
+
+def _check_written(doc: Document, path: tuple[str, ...], data: dict[str, Any], key: str, kind: type) -> None:
+    value = data.get(key)
+    if type(value) is not kind:  # bool is an int: compare types exactly
+        return
+    read_as = cast("int | bool", value)
+    text = doc.plain_text.get((*path, key))
+    if text is None:  # quoted, with a tag (`!!int "50"`): not the plain form either
+        data[key] = model.AsWritten(f"{read_as}", read_as)
+    elif not (_DECIMAL.fullmatch(text) if kind is int else text in ("true", "false")):
+        data[key] = model.AsWritten(text, read_as)
 
 
 def _as_text(doc: Document, path: tuple[str, ...], data: dict[str, Any], fields: set[str]) -> dict[str, Any]:
@@ -283,7 +373,10 @@ def _collect(
             if key in groups:
                 problems.append(
                     Diagnostic(
-                        item.file, src.line, path, f"group {key!r} is already defined at {groups[key].source}"
+                        item.file,
+                        src.line,
+                        path,
+                        f"group {_key(key)} is already defined at {groups[key].source}",
                     )
                 )
                 continue
@@ -311,7 +404,7 @@ def _collect(
                         item.file,
                         src.line,
                         f"queues.{key}",
-                        f"queue {key!r} is already defined at {queues[key].source}",
+                        f"queue {_key(key)} is already defined at {queues[key].source}",
                     )
                 )
                 continue
@@ -372,7 +465,7 @@ def _check_group_regions(
 
 def _arn_scope(spec: InstanceSpec, item: _Parsed, path: tuple[str, ...], text: str) -> list[Diagnostic]:
     """A group or phone-number ARN must be in the instance's account and Region pair."""
-    match = model.GROUP_ARN_RE.match(text) or model.PHONE_ARN_RE.match(text)
+    match = model.GROUP_ARN_RE.fullmatch(text) or model.PHONE_ARN_RE.fullmatch(text)
     if not match:
         return []
     region, account = match.group(1), match.group(2)

@@ -12,11 +12,14 @@ Connect refuses empty values; the schema says so in each description.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
@@ -28,6 +31,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from reconciler.desired.yamlsource import EXCERPT_NAME_CHARS, excerpt
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
@@ -55,6 +60,78 @@ Region = Annotated[
 def _rule(message: str, at: str | None = None) -> PydanticCustomError:
     """A rule violation shown to the user as is; `at` names the key below the model it concerns."""
     return PydanticCustomError("rule", message, {"at": at} if at else None)
+
+
+# Control characters (Cc), format characters such as bidi overrides and zero-width spaces (Cf), and
+# line and paragraph separators (Zl, Zp): text that shows differently from what it holds.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Unicode gives control characters no name; these are the ones people type or paste.
+_CONTROL_NAMES = {
+    0x00: "NULL",
+    0x09: "TAB",
+    0x0A: "LINE FEED",
+    0x0D: "CARRIAGE RETURN",
+    0x1B: "ESCAPE",
+    0x7F: "DELETE",
+}
+INVISIBLE = "a control or invisible character: remove it"
+
+
+def invisible_character(text: str) -> str | None:
+    """The first control or invisible character in `text` as `U+202E (RIGHT-TO-LEFT OVERRIDE)`."""
+    if text.isprintable():  # the common case, in C: printable text holds none of them
+        return None
+    for char in text:
+        if unicodedata.category(char) in _INVISIBLE:
+            name = unicodedata.name(char, "") or _CONTROL_NAMES.get(ord(char), "CONTROL CHARACTER")
+            return f"U+{ord(char):04X} ({name})"
+    return None
+
+
+def _visible_key(key: str) -> str:
+    found = invisible_character(key)
+    if found is not None:
+        raise _rule(f"key {excerpt(key, EXCERPT_NAME_CHARS)} contains {found}, {INVISIBLE}")
+    return key
+
+
+# Queue and group keys are matched against names in Amazon Connect and shown in every plan.
+Key = Annotated[StrictStr, AfterValidator(_visible_key)]
+
+
+class AsWritten(str):
+    """A number or boolean written in another form than plain decimal digits or `true`/`false`.
+
+    YAML 1.1 reads `062` as 50 (octal), `0x32` and `+50` as 50, `1:20` as 80 (base 60), `yes` and
+    `on` as true; other YAML tools and reviewers read the same text differently. The loader passes
+    the text as written, in place of the value read, and the rules below refuse it."""
+
+    read_as: int | bool
+
+    def __new__(cls, text: str, read_as: int | bool) -> AsWritten:
+        written = super().__new__(cls, text)
+        written.read_as = read_as
+        return written
+
+
+def _plain_number(value: Any) -> Any:
+    if isinstance(value, AsWritten):
+        raise _rule(
+            f"{str(value)!r} is not a plain decimal number (it reads as {value.read_as}): "
+            "write a plain decimal number"
+        )
+    return value
+
+
+def _plain_boolean(value: Any) -> Any:
+    if isinstance(value, AsWritten):
+        read_as = str(value.read_as).lower()
+        raise _rule(f"{str(value)!r} is not true or false (it reads as {read_as}): write true or false")
+    return value
+
+
+Number = Annotated[StrictInt, BeforeValidator(_plain_number)]
+Boolean = Annotated[StrictBool, BeforeValidator(_plain_boolean)]
 
 
 class _Frozen(BaseModel):
@@ -99,9 +176,9 @@ class InstanceSpec(_Frozen):
     def _check(self) -> InstanceSpec:
         if self.region == self.replica_region:
             raise _rule(f"replicaRegion must differ from region (both are {self.region})", at="replicaRegion")
-        if UUID_RE.match(self.id):
+        if UUID_RE.fullmatch(self.id):
             return self
-        m = INSTANCE_ARN_RE.match(self.id)
+        m = INSTANCE_ARN_RE.fullmatch(self.id)
         if not m:
             raise _rule(f"{self.id!r} is neither an instance ID (UUID) nor an instance ARN", at="id")
         arn_region, arn_account = m.group(1), m.group(2)
@@ -120,12 +197,12 @@ class InstanceSpec(_Frozen):
 
     @property
     def instance_id(self) -> str:
-        m = INSTANCE_ARN_RE.match(self.id)
+        m = INSTANCE_ARN_RE.fullmatch(self.id)
         return m.group(3) if m else self.id
 
     @property
     def account(self) -> str | None:
-        m = INSTANCE_ARN_RE.match(self.id)
+        m = INSTANCE_ARN_RE.fullmatch(self.id)
         return self.account_id or (m.group(2) if m else None)
 
     @property
@@ -133,16 +210,16 @@ class InstanceSpec(_Frozen):
         return (self.region, self.replica_region)
 
 
-Percent = Annotated[StrictInt, Field(ge=0, le=100, multiple_of=10)]
+Percent = Annotated[StrictInt, Field(ge=0, le=100, multiple_of=10), BeforeValidator(_plain_number)]
 
 
 class GroupSpec(_Frozen):
     """Desired traffic distribution of one traffic distribution group."""
 
-    default: StrictBool = Field(
+    default: Boolean = Field(
         default=False, description="Set on the instance's default group; only it may carry signIn."
     )
-    order: StrictInt | None = Field(
+    order: Number | None = Field(
         default=None, description="Apply wave: lower first (default 0). Overrides kind and name order."
     )
     telephony: dict[Region, Percent] | None = Field(
@@ -154,7 +231,7 @@ class GroupSpec(_Frozen):
         default=None,
         description="Percent of agents per Region (both Regions, multiples of 10, sum 100). " + NOT_CLEARABLE,
     )
-    sign_in: dict[Region, StrictBool] | None = Field(
+    sign_in: dict[Region, Boolean] | None = Field(
         default=None,
         alias="signIn",
         description="Regions agents may sign in to (default group only; at least one true). " + NOT_CLEARABLE,
@@ -191,7 +268,7 @@ class GroupSpec(_Frozen):
 class QueueSpec(_Frozen):
     """Desired outbound caller config of one queue."""
 
-    order: StrictInt | None = Field(
+    order: Number | None = Field(
         default=None, description="Apply wave: lower first (default 0). Overrides kind and name order."
     )
     caller_id_name: StrictStr | None = Field(
@@ -215,6 +292,16 @@ class QueueSpec(_Frozen):
         description="Outbound whisper flow: name, ID or ARN. " + NOT_CLEARABLE,
     )
 
+    @field_validator("caller_id_name")
+    @classmethod
+    def _visible(cls, name: str | None) -> str | None:
+        # Shown on the phone of every customer called: a bidi override or a zero-width space would
+        # change what they read, or hide it from the reviewer of the pull request.
+        found = None if name is None else invisible_character(name)
+        if found is not None:
+            raise _rule(f"contains {found}, {INVISIBLE}")
+        return name
+
     @model_validator(mode="after")
     def _check(self) -> QueueSpec:
         if self.caller_id_name is None and self.caller_id_number is None and self.whisper_flow is None:
@@ -222,14 +309,14 @@ class QueueSpec(_Frozen):
         if self.caller_id_name is not None and not self.caller_id_name.strip():
             raise _rule("callerIdName is blank", at="callerIdName")
         number = self.caller_id_number
-        if number is not None and not (E164_RE.match(number) or UUID_RE.match(number)):
-            if PHONE_INSTANCE_ARN_RE.match(number):
+        if number is not None and not (E164_RE.fullmatch(number) or UUID_RE.fullmatch(number)):
+            if PHONE_INSTANCE_ARN_RE.fullmatch(number):
                 raise _rule(
                     "use the phone-number ARN without 'instance/' "
                     "(arn:aws:connect:REGION:ACCOUNT:phone-number/ID)",
                     at="callerIdNumber",
                 )
-            if not PHONE_ARN_RE.match(number):
+            if not PHONE_ARN_RE.fullmatch(number):
                 raise _rule(
                     f"{number!r} is not an E.164 number (+12065550100), a phone-number ID or ARN",
                     at="callerIdNumber",
@@ -249,14 +336,12 @@ class StateFile(_Frozen):
     )
 
     instance: InstanceSpec | None = None
-    traffic_distribution_groups: dict[StrictStr, GroupSpec] = Field(
+    traffic_distribution_groups: dict[Key, GroupSpec] = Field(
         default_factory=dict,
         alias="trafficDistributionGroups",
         description="Traffic distribution groups keyed by name, ID or ARN.",
     )
-    queues: dict[StrictStr, QueueSpec] = Field(
-        default_factory=dict, description="Queues keyed by name or ID."
-    )
+    queues: dict[Key, QueueSpec] = Field(default_factory=dict, description="Queues keyed by name or ID.")
 
     @model_validator(mode="before")
     @classmethod

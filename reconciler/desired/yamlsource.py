@@ -9,6 +9,8 @@ raw text of each plain scalar is kept so string fields can take unquoted numbers
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +21,13 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 # libyaml's parser builds the same node graph ten times faster; the pure-Python one is the fallback.
 _BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NODES = 200_000
+# What a message may quote of a file: enough to find the spot, too little to leak a secrets file
+# linked or renamed into the state directory into CI logs.
+EXCERPT_CHARS = 60
+# Keys and field values are names, IDs and ARNs, which reviewers need whole: up to the longest ARN.
+EXCERPT_NAME_CHARS = 160
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 Path = tuple[str | int, ...]
 
@@ -67,6 +75,7 @@ class Document:
     value: Any
     lines: dict[Path, int] = field(default_factory=dict)
     plain_text: dict[Path, str] = field(default_factory=dict)
+    nodes: int = 0  # what the document expands to, counted against MAX_NODES
 
     def line_of(self, path: Path) -> int:
         """Line of the deepest known prefix of `path` (1 for the document itself)."""
@@ -75,6 +84,31 @@ class Document:
             if line is not None:
                 return line
         return self.lines.get((), 1)
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """`text` quoted for a message: its first `limit` characters with control and invisible
+    characters escaped (`\\n`, `\\x1b`, `\\u202e`), and `...` after the quote when there is more."""
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
+
+
+# A Python string literal, as PyYAML's messages quote what they found (`found undefined alias 'x'`).
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+
+
+def shorten_quoted(message: str, limit: int = EXCERPT_CHARS) -> str:
+    """`message` (PyYAML's or Python's, which quote with repr) with each quoted text cut to an
+    excerpt, and at most a few lines' worth in all."""
+
+    def short(match: re.Match[str]) -> str:
+        try:
+            text = ast.literal_eval(match.group())
+        except (ValueError, SyntaxError):
+            return match.group()
+        return excerpt(text, limit) if isinstance(text, str) else match.group()
+
+    shortened = _QUOTED.sub(short, message)
+    return shortened if len(shortened) <= 4 * limit else shortened[: 4 * limit] + "..."
 
 
 def decode(data: bytes) -> str:
@@ -99,14 +133,14 @@ def parse(text: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
-        raise SourceError(line, f"invalid YAML: {problem}") from None
+        raise SourceError(line, f"invalid YAML: {shorten_quoted(problem)}") from None
     except yaml.reader.ReaderError as exc:
         # Its str() spans two lines and counts characters, not lines; say where the character is.
         line = text[: exc.position].count("\n") + 1
         char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
         raise SourceError(line, f"invalid YAML: character {char} is not allowed in YAML text") from None
     except yaml.YAMLError as exc:
-        raise SourceError(1, f"invalid YAML: {exc}") from None
+        raise SourceError(1, f"invalid YAML: {shorten_quoted(str(exc))}") from None
     except RecursionError:
         raise SourceError(1, "invalid YAML: nested too deeply") from None
     # A document with nothing in it (`---` alone, or after the last document) is not content.
@@ -131,6 +165,7 @@ def parse(text: str) -> Document:
     doc.lines[()] = root.start_mark.line + 1
     try:
         doc.value = walker.build(root, (), doc)
+        doc.nodes = walker.count
     except RecursionError:
         raise SourceError(1, "invalid YAML: nested too deeply") from None
     return doc
@@ -161,20 +196,18 @@ def _kind(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    return f"the scalar {node.value!r}"
+    return f"the scalar {excerpt(node.value)}"
 
 
 class _Walker:
-    """Builds values from nodes, counting nodes so alias bombs stop early."""
+    """Builds values from nodes, counting nodes so alias bombs (and merge bombs) stop early."""
 
     def __init__(self) -> None:
         self.count = 0
         self.constructor = SafeConstructor()
 
     def build(self, node: yaml.Node, path: Path, doc: Document) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise SourceError(node.start_mark.line + 1, f"document expands to more than {MAX_NODES:,} nodes")
+        self._count(node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, doc)
         if isinstance(node, yaml.SequenceNode):
@@ -195,36 +228,81 @@ class _Walker:
             # line, without the multi-line mark str(ConstructorError) adds, nor a KeyError's repr.
             tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
             if isinstance(exc, ConstructorError) and exc.problem:
-                detail = exc.problem.replace("tag:yaml.org,2002:", "!!")
+                detail = shorten_quoted(exc.problem.replace("tag:yaml.org,2002:", "!!"))
             elif isinstance(exc, ValueError):
-                detail = str(exc)
+                detail = shorten_quoted(str(exc))
             else:
-                detail = f"cannot be read as {tag}"
+                detail = f"cannot be read as {tag[:EXCERPT_CHARS]}" + (
+                    "..." if len(tag) > EXCERPT_CHARS else ""
+                )
             line = node.start_mark.line + 1
-            raise SourceError(line, f"invalid YAML value {node.value!r}: {detail}") from None
+            raise SourceError(line, f"invalid YAML value {excerpt(node.value)}: {detail}") from None
 
-    def _mapping(self, node: yaml.MappingNode, path: Path, doc: Document) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        # Merged mappings (`<<: *defaults`) go first so that the file's own keys override them.
-        merges = [v for k, v in node.value if k.tag == "tag:yaml.org,2002:merge"]
-        for source in (m for value in merges for m in self._merge_sources(value)):
-            result.update({k: v for k, v in self._mapping(source, path, doc).items() if k not in result})
+    def _mapping(
+        self, node: yaml.MappingNode, path: Path, doc: Document, taken: set[str] | None = None
+    ) -> dict[str, Any]:
+        """The mapping at `path`, with the mappings it merges (`<<`) under its own keys.
+
+        `taken` is given when `node` is itself merged into a mapping: the keys that mapping, or a
+        mapping merged before this one, already defines. They are skipped here, never built nor
+        recorded, and this mapping's own keys are added. One set for the whole merge, so each
+        merged key costs one look, however deep the merges nest.
+        """
+        if taken is None and not any(k.tag == _MERGE_TAG for k, _ in node.value):
+            return self._own(node, path, doc)  # the common case, kept lean
+        own: list[tuple[str, int, yaml.Node]] = []
+        merges: list[yaml.Node] = []
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE_TAG:
+                merges.append(value_node)
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise SourceError(key_node.start_mark.line + 1, "mapping keys must be plain text")
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in first_line:
-                raise SourceError(line, f"duplicate key {key!r} (first at line {first_line[key]})")
-            first_line[key] = line
-            if merges:
-                _forget(doc, (*path, key))
+            key, line = self._key(key_node, first_line)
+            own.append((key, line, value_node))
+        if taken is None:
+            taken, fresh = set(first_line), own
+        else:
+            fresh = [item for item in own if item[0] not in taken]
+            # Keys the including mapping overrides are never built, but looking at them is work.
+            self._count(node, len(own) - len(fresh))
+            taken.update(key for key, _, _ in fresh)
+        result: dict[str, Any] = {}
+        # Merged mappings go first in the result; the keys of this one are set after them.
+        for value in merges:
+            for source in self._merge_sources(value):
+                self._count(source)  # a merged mapping counts each time it is merged
+                result.update(self._mapping(source, path, doc, taken))
+        for key, line, value_node in fresh:
             doc.lines[(*path, key)] = line
             result[key] = self.build(value_node, (*path, key), doc)
         return result
+
+    def _own(self, node: yaml.MappingNode, path: Path, doc: Document) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key, line = self._key(key_node, first_line)
+            doc.lines[(*path, key)] = line
+            result[key] = self.build(value_node, (*path, key), doc)
+        return result
+
+    @staticmethod
+    def _key(key_node: yaml.Node, first_line: dict[str, int]) -> tuple[str, int]:
+        """The text and line of a mapping key, refusing keys that are not text and duplicates."""
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise SourceError(key_node.start_mark.line + 1, "mapping keys must be plain text")
+        key = str(key_node.value)
+        line = key_node.start_mark.line + 1
+        if key in first_line:
+            shown = excerpt(key, EXCERPT_NAME_CHARS)
+            raise SourceError(line, f"duplicate key {shown} (first at line {first_line[key]})")
+        first_line[key] = line
+        return key, line
+
+    def _count(self, node: yaml.Node, nodes: int = 1) -> None:
+        self.count += nodes
+        if self.count > MAX_NODES:
+            raise SourceError(node.start_mark.line + 1, f"document expands to more than {MAX_NODES:,} nodes")
 
     @staticmethod
     def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
@@ -233,11 +311,3 @@ class _Walker:
         if isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.MappingNode) for n in node.value):
             return list(node.value)
         raise SourceError(node.start_mark.line + 1, "'<<' merge needs a mapping or a list of mappings")
-
-
-def _forget(doc: Document, prefix: Path) -> None:
-    """Drop what a merged mapping recorded under `prefix` before the file's own key replaces it."""
-    n = len(prefix)
-    for table in (doc.lines, doc.plain_text):
-        for path in [p for p in table if p[:n] == prefix]:
-            del table[path]
