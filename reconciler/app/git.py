@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from reconciler.desired import loader
-from reconciler.desired.model import DesiredState
+from reconciler.desired.state import DesiredState
 from reconciler.errors import ReconcilerError
 
 

@@ -26,7 +26,8 @@ from reconciler.applying.results import Report
 from reconciler.applying.rollback import rollback_plan
 from reconciler.applying.settings import Settings
 from reconciler.desired import loader
-from reconciler.desired.model import DesiredState, InstanceSpec
+from reconciler.desired.model import InstanceSpec
+from reconciler.desired.state import DesiredState
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused
 from reconciler.planning import changed_since as scope

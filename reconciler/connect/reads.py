@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.connect.clients import ClientFactory, Target
 from reconciler.connect.errors import AWS_ERRORS, translate
-from reconciler.desired.model import GROUP_ARN_RE, InstanceSpec
+from reconciler.desired.model import InstanceSpec
+from reconciler.desired.patterns import GROUP_ARN_RE
 from reconciler.errors import ConnectCallError
 from reconciler.planning.live import (
     Distribution,

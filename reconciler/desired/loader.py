@@ -9,29 +9,19 @@ duplicate groups and queues, and Regions against the instance's Region pair.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 
-from reconciler.desired import files, model
+from reconciler.desired import files, model, patterns
+from reconciler.desired.assemble import Parsed, assemble
 from reconciler.desired.diagnostics import Diagnostic, LoadError, translate
-from reconciler.desired.model import (
-    DesiredGroup,
-    DesiredInstance,
-    DesiredQueue,
-    DesiredState,
-    GroupSpec,
-    InstanceSpec,
-    QueueSpec,
-    Source,
-    StateFile,
-)
+from reconciler.desired.model import GroupSpec, InstanceSpec, QueueSpec, StateFile
+from reconciler.desired.state import DesiredState
 from reconciler.desired.yamlsource import (
     EXCERPT_NAME_CHARS,
     Document,
@@ -58,14 +48,6 @@ _TEXT_FIELDS = {
 }
 
 
-@dataclass
-class _Parsed:
-    file: str
-    folder: Path
-    doc: Document
-    state: StateFile
-
-
 @paused()
 def load(state_dir: str | os.PathLike[str]) -> DesiredState:
     """Load and check every `*.yaml`/`*.yml` under `state_dir`; raise `LoadError` on any problem."""
@@ -79,7 +61,7 @@ def load(state_dir: str | os.PathLike[str]) -> DesiredState:
     if not listing.files and not listing.problems:
         raise LoadError([Diagnostic(label, 0, "", "no desired-state files (*.yaml, *.yml) found")])
     problems = listing.problems
-    parsed: list[_Parsed] = []
+    parsed: list[Parsed] = []
     # Folders with a file that was not read or did not load: their instance is unknown.
     failed = {Path(path).parent for path in listing.unread}
     digest = hashlib.sha256()
@@ -91,7 +73,7 @@ def load(state_dir: str | os.PathLike[str]) -> DesiredState:
             parsed.append(result)
         else:
             failed.add(folder)
-    instances = _assemble(root, parsed, problems, failed)
+    instances = assemble(root, parsed, problems, failed)
     if problems:
         raise LoadError([_bounded(found) for found in problems])
     return DesiredState(
@@ -111,7 +93,7 @@ def digest_of(state_dir: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def _parse_file(shown: str, folder: Path, data: bytes, problems: list[Diagnostic]) -> _Parsed | None:
+def _parse_file(shown: str, folder: Path, data: bytes, problems: list[Diagnostic]) -> Parsed | None:
     try:
         doc = parse(decode(data))
     except SourceError as exc:
@@ -123,8 +105,8 @@ def _parse_file(shown: str, folder: Path, data: bytes, problems: list[Diagnostic
     except ValidationError as exc:
         problems.extend(_translate(shown, doc, err) for err in exc.errors())
         salvaged = _salvage(value)
-        return None if salvaged is None else _Parsed(shown, folder, doc, salvaged)
-    return _Parsed(shown, folder, doc, state)
+        return None if salvaged is None else Parsed(shown, folder, doc, salvaged)
+    return Parsed(shown, folder, doc, state)
 
 
 def _translate(shown: str, doc: Document, err: Any) -> Diagnostic:
@@ -173,11 +155,6 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _key(key: str) -> str:
-    """A group or queue key quoted in a message."""
-    return excerpt(key, EXCERPT_NAME_CHARS)
-
-
 def _salvage(value: dict[str, Any]) -> StateFile | None:
     """The parts of an invalid file that are valid on their own, so that the checks across files
     (Regions, ARNs, duplicates, owners) still run on them and every problem is reported at once.
@@ -196,7 +173,7 @@ def _salvage(value: dict[str, Any]) -> StateFile | None:
 def _valid_entries(entries: Any, spec_type: type[_Spec]) -> dict[str, _Spec]:
     valid: dict[str, _Spec] = {}
     for name, entry in entries.items() if isinstance(entries, dict) else ():
-        if model.invisible_character(name) is not None:
+        if patterns.invisible_character(name) is not None:
             continue  # the key itself is refused
         with contextlib.suppress(ValidationError):
             valid[name] = spec_type.model_validate(entry)
@@ -258,232 +235,3 @@ def _as_text(doc: Document, path: tuple[str, ...], data: dict[str, Any], fields:
         if out[name] is not None and not isinstance(out[name], str) and raw is not None:
             out[name] = raw
     return out
-
-
-# --- rules across files -------------------------------------------------------------------------
-
-
-def _assemble(
-    root: Path, parsed: list[_Parsed], problems: list[Diagnostic], failed: set[Path]
-) -> tuple[DesiredInstance, ...]:
-    owners: dict[str, _Parsed] = {}
-    by_folder: dict[Path, list[_Parsed]] = {}
-    for item in parsed:
-        spec = item.state.instance
-        if spec is None:
-            continue
-        for other in owners.values():
-            other_spec = other.state.instance
-            assert other_spec is not None
-            first = f"{other.file}:{other.doc.line_of(('instance',))}"
-            if other_spec.name == spec.name:
-                problems.append(
-                    Diagnostic(
-                        item.file,
-                        item.doc.line_of(("instance", "name")),
-                        "instance.name",
-                        f"instance {spec.name!r} is already defined at {first}",
-                    )
-                )
-            elif other_spec.instance_id == spec.instance_id:
-                problems.append(
-                    Diagnostic(
-                        item.file,
-                        item.doc.line_of(("instance", "id")),
-                        "instance.id",
-                        f"instance {spec.instance_id} is already defined at {first} (as {other_spec.name!r})",
-                    )
-                )
-        owners.setdefault(spec.name, item)
-        by_folder.setdefault(item.folder, []).append(item)
-    members: dict[str, list[_Parsed]] = {name: [] for name in owners}
-    for item in parsed:
-        owner = (
-            item if item.state.instance is not None else _owner_of(item, root, by_folder, problems, failed)
-        )
-        if owner is not None and owner.state.instance is not None:
-            members.setdefault(owner.state.instance.name, []).append(item)
-    result = []
-    for name, owner in owners.items():
-        spec = owner.state.instance
-        assert spec is not None
-        groups, queues = _collect(spec, members.get(name, []), problems)
-        source = Source(owner.file, owner.doc.line_of(("instance",)))
-        result.append(DesiredInstance(spec=spec, source=source, groups=groups, queues=queues))
-    return tuple(sorted(result, key=lambda i: i.name))
-
-
-def _owner_of(
-    item: _Parsed,
-    root: Path,
-    by_folder: dict[Path, list[_Parsed]],
-    problems: list[Diagnostic],
-    failed: set[Path],
-) -> _Parsed | None:
-    """The instance a file without `instance:` belongs to: its folder's, else the nearest parent's."""
-    folder = item.folder
-    while True:
-        owners = by_folder.get(folder, [])
-        if len(owners) == 1:
-            return owners[0]
-        if len(owners) > 1:
-            names = ", ".join(sorted(o.state.instance.name for o in owners if o.state.instance))
-            if folder == item.folder:
-                where = "its folder"
-            elif folder == root:
-                where = "the state directory"
-            else:
-                where = f"its parent folder {folder.relative_to(root).as_posix()}/"
-            problems.append(
-                Diagnostic(
-                    item.file,
-                    1,
-                    "",
-                    f"belongs to no single instance: {where} defines {len(owners)} instances ({names}); "
-                    "give each instance a folder of its own",
-                )
-            )
-            return None
-        if folder in failed:
-            return None  # the file that may define this instance already has its own errors
-        if folder in (root, folder.parent):
-            break
-        folder = folder.parent
-    problems.append(
-        Diagnostic(
-            item.file,
-            1,
-            "",
-            "no instance: add an 'instance:' block here or in a file of this folder or a parent folder",
-        )
-    )
-    return None
-
-
-def _collect(
-    spec: InstanceSpec, items: list[_Parsed], problems: list[Diagnostic]
-) -> tuple[tuple[DesiredGroup, ...], tuple[DesiredQueue, ...]]:
-    groups: dict[str, DesiredGroup] = {}
-    queues: dict[str, DesiredQueue] = {}
-    default_at: Source | None = None
-    for item in items:
-        for key, group in item.state.traffic_distribution_groups.items():
-            src = Source(item.file, item.doc.line_of(("trafficDistributionGroups", key)))
-            path = f"trafficDistributionGroups.{key}"
-            if key in groups:
-                problems.append(
-                    Diagnostic(
-                        item.file,
-                        src.line,
-                        path,
-                        f"group {_key(key)} is already defined at {groups[key].source}",
-                    )
-                )
-                continue
-            groups[key] = DesiredGroup(
-                key, group, src, _field_lines(item.doc, ("trafficDistributionGroups", key))
-            )
-            _check_group_regions(spec, item, key, group, problems)
-            problems.extend(_arn_scope(spec, item, ("trafficDistributionGroups", key), key))
-            if group.default:
-                if default_at is not None:
-                    problems.append(
-                        Diagnostic(
-                            item.file,
-                            item.doc.line_of(("trafficDistributionGroups", key, "default")),
-                            f"{path}.default",
-                            f"only one group can be the default; {default_at} is already marked default",
-                        )
-                    )
-                default_at = default_at or src
-        for key, queue in item.state.queues.items():
-            src = Source(item.file, item.doc.line_of(("queues", key)))
-            if key in queues:
-                problems.append(
-                    Diagnostic(
-                        item.file,
-                        src.line,
-                        f"queues.{key}",
-                        f"queue {_key(key)} is already defined at {queues[key].source}",
-                    )
-                )
-                continue
-            queues[key] = DesiredQueue(key, queue, src, _field_lines(item.doc, ("queues", key)))
-            if queue.caller_id_number is not None:
-                problems.extend(
-                    _arn_scope(spec, item, ("queues", key, "callerIdNumber"), queue.caller_id_number)
-                )
-    return tuple(groups.values()), tuple(queues.values())
-
-
-def _field_lines(doc: Document, path: tuple[str, str]) -> tuple[tuple[str, int], ...]:
-    """The line of each field set in the mapping at `path` (a merged-in field: its anchor's line)."""
-    section, key = path
-    fields = (doc.value.get(section) or {}).get(key)
-    if not isinstance(fields, dict):
-        return ()
-    return tuple((name, doc.line_of((*path, name))) for name in fields)
-
-
-def _check_group_regions(
-    spec: InstanceSpec, item: _Parsed, key: str, group: GroupSpec, problems: list[Diagnostic]
-) -> None:
-    pair = spec.regions
-    configs: dict[str, dict[str, Any] | None] = {
-        "telephony": group.telephony,
-        "agents": group.agents,
-        "signIn": group.sign_in,
-    }
-    for name, dist in configs.items():
-        if dist is None:
-            continue
-        base = ("trafficDistributionGroups", key, name)
-        for region in dist:
-            if region not in pair:
-                close = difflib.get_close_matches(region, pair, n=1, cutoff=0.8)  # typos, not other Regions
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                problems.append(
-                    Diagnostic(
-                        item.file,
-                        item.doc.line_of((*base, region)),
-                        ".".join(base),
-                        f"{region} is not this instance's Region ({pair[0]}) "
-                        f"or replica Region ({pair[1]}){hint}",
-                    )
-                )
-        missing = [r for r in pair if r not in dist]
-        if missing:
-            problems.append(
-                Diagnostic(
-                    item.file,
-                    item.doc.line_of(base),
-                    ".".join(base),
-                    f"missing Region {', '.join(missing)}: give both {pair[0]} and {pair[1]}",
-                )
-            )
-
-
-def _arn_scope(spec: InstanceSpec, item: _Parsed, path: tuple[str, ...], text: str) -> list[Diagnostic]:
-    """A group or phone-number ARN must be in the instance's account and Region pair."""
-    match = model.GROUP_ARN_RE.fullmatch(text) or model.PHONE_ARN_RE.fullmatch(text)
-    if not match:
-        return []
-    region, account = match.group(1), match.group(2)
-    line = item.doc.line_of(path)
-    found = []
-    if region not in spec.regions:
-        found.append(
-            Diagnostic(
-                item.file,
-                line,
-                ".".join(path),
-                f"the ARN is in {region}, not in {spec.region} or {spec.replica_region}",
-            )
-        )
-    if spec.account is not None and account != spec.account:
-        found.append(
-            Diagnostic(
-                item.file, line, ".".join(path), f"the ARN is in account {account}, not {spec.account}"
-            )
-        )
-    return found

@@ -11,9 +11,6 @@ Connect refuses empty values; the schema says so in each description.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import (
@@ -32,22 +29,20 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from reconciler.desired.patterns import (
+    ACCOUNT_RE,
+    E164_RE,
+    INSTANCE_ARN_RE,
+    INVISIBLE,
+    NAME_RE,
+    PHONE_ARN_RE,
+    PHONE_INSTANCE_ARN_RE,
+    REGION_RE,
+    ROLE_ARN_RE,
+    UUID_RE,
+    invisible_character,
+)
 from reconciler.desired.yamlsource import EXCERPT_NAME_CHARS, excerpt
-
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-E164_RE = re.compile(r"^\+[1-9]\d{1,14}$")
-ACCOUNT_RE = re.compile(r"^\d{12}$")
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_ARN_HEAD = r"^arn:aws[a-z-]*:connect:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):"
-INSTANCE_ARN_RE = re.compile(_ARN_HEAD + r"instance/(" + _UUID + r")$")
-GROUP_ARN_RE = re.compile(_ARN_HEAD + r"traffic-distribution-group/(" + _UUID + r")$")
-PHONE_ARN_RE = re.compile(_ARN_HEAD + r"phone-number/(" + _UUID + r")$")
-PHONE_INSTANCE_ARN_RE = re.compile(_ARN_HEAD + r"instance/" + _UUID + r"/phone-number/(" + _UUID + r")$")
-QUEUE_ARN_RE = re.compile(_ARN_HEAD + r"instance/" + _UUID + r"/queue/(" + _UUID + r")$")
-FLOW_ARN_RE = re.compile(_ARN_HEAD + r"instance/" + _UUID + r"/contact-flow/(" + _UUID + r")$")
-ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 NOT_CLEARABLE = "Cannot be cleared: Amazon Connect refuses empty values. Leave it out to keep the live value."
 
@@ -64,30 +59,6 @@ def _rule(message: str, at: str | None = None) -> PydanticCustomError:
 
 # Control characters (Cc), format characters such as bidi overrides and zero-width spaces (Cf), and
 # line and paragraph separators (Zl, Zp): text that shows differently from what it holds.
-_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
-# Unicode gives control characters no name; these are the ones people type or paste.
-_CONTROL_NAMES = {
-    0x00: "NULL",
-    0x09: "TAB",
-    0x0A: "LINE FEED",
-    0x0D: "CARRIAGE RETURN",
-    0x1B: "ESCAPE",
-    0x7F: "DELETE",
-}
-INVISIBLE = "a control or invisible character: remove it"
-
-
-def invisible_character(text: str) -> str | None:
-    """The first control or invisible character in `text` as `U+202E (RIGHT-TO-LEFT OVERRIDE)`."""
-    if text.isprintable():  # the common case, in C: printable text holds none of them
-        return None
-    for char in text:
-        if unicodedata.category(char) in _INVISIBLE:
-            name = unicodedata.name(char, "") or _CONTROL_NAMES.get(ord(char), "CONTROL CHARACTER")
-            return f"U+{ord(char):04X} ({name})"
-    return None
-
-
 def _visible_key(key: str) -> str:
     found = invisible_character(key)
     if found is not None:
@@ -383,67 +354,3 @@ def _drop_null(node: Any) -> None:
             node["anyOf"] = rest
     for value in node.values():
         _drop_null(value)
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a definition came from, for messages and plans: `file:line`."""
-
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-class _Located:
-    """A definition that knows the line of each field its file sets, so that a problem with one
-    field (a whisper flow that does not resolve, say) points at that field's line."""
-
-    source: Source
-    lines: tuple[tuple[str, int], ...]
-
-    def at(self, field_name: str) -> Source:
-        """Where `field_name` (as written in YAML) is set; the definition itself if not set there."""
-        line = dict(self.lines).get(field_name)
-        return self.source if line is None else Source(self.source.file, line)
-
-
-@dataclass(frozen=True)
-class DesiredGroup(_Located):
-    key: str
-    spec: GroupSpec
-    source: Source
-    lines: tuple[tuple[str, int], ...] = ()
-
-
-@dataclass(frozen=True)
-class DesiredQueue(_Located):
-    key: str
-    spec: QueueSpec
-    source: Source
-    lines: tuple[tuple[str, int], ...] = ()
-
-
-@dataclass(frozen=True)
-class DesiredInstance:
-    spec: InstanceSpec
-    source: Source
-    groups: tuple[DesiredGroup, ...]
-    queues: tuple[DesiredQueue, ...]
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-
-@dataclass(frozen=True)
-class DesiredState:
-    """Everything under the state directory, checked, with a digest of the files it came from."""
-
-    instances: tuple[DesiredInstance, ...]
-    files: tuple[str, ...]
-    digest: str
-
-    def instance(self, name: str) -> DesiredInstance | None:
-        return next((i for i in self.instances if i.name == name), None)

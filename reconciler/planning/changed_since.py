@@ -10,7 +10,8 @@ possible, on purpose, by applying without the flag.
 
 from __future__ import annotations
 
-from reconciler.desired.model import DesiredState, GroupSpec, QueueSpec
+from reconciler.desired.model import GroupSpec, QueueSpec
+from reconciler.desired.state import DesiredState
 from reconciler.planning.plan import Action, Change, Kind, Plan
 from reconciler.planning.planner import number_steps
 

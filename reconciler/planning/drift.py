@@ -18,7 +18,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from reconciler.desired.diagnostics import Diagnostic
-from reconciler.desired.model import DesiredState
+from reconciler.desired.state import DesiredState
 from reconciler.planning.live import LiveGroup, LiveQueue, LiveState
 from reconciler.planning.plan import Change, FieldChange, Kind
 from reconciler.planning.planner import plan_instance

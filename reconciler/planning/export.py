@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from reconciler.desired.model import UUID_RE, InstanceSpec
+from reconciler.desired.model import InstanceSpec
+from reconciler.desired.patterns import UUID_RE
 from reconciler.planning.live import LiveGroup, LiveInstance, LiveQueue, number_identity
 
 # The modeline the README documents: the committed schema, relative to desired-state/NAME/ (where

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.desired.model import DesiredState, InstanceSpec
+from reconciler.desired.model import InstanceSpec
+from reconciler.desired.state import DesiredState
 from reconciler.planning.operations import READ, WRITE
 
 

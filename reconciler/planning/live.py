@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from reconciler.desired.model import PHONE_ARN_RE, PHONE_INSTANCE_ARN_RE, UUID_RE
+from reconciler.desired.patterns import PHONE_ARN_RE, PHONE_INSTANCE_ARN_RE, UUID_RE
 
 
 def number_identity(value: str) -> str:

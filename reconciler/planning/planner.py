@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.desired.diagnostics import Diagnostic, LoadError
-from reconciler.desired.model import DesiredGroup, DesiredInstance, DesiredQueue, DesiredState, Source
+from reconciler.desired.state import DesiredGroup, DesiredInstance, DesiredQueue, DesiredState, Source
 from reconciler.planning.calls import queue_request, traffic_request
 from reconciler.planning.compare import changed_fields, group_values, planned_fingerprint, queue_values
 from reconciler.planning.live import LiveGroup, LiveInstance, LiveQueue, LiveState, number_identity

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from reconciler.desired.model import E164_RE, FLOW_ARN_RE, GROUP_ARN_RE, QUEUE_ARN_RE, UUID_RE
+from reconciler.desired.patterns import E164_RE, FLOW_ARN_RE, GROUP_ARN_RE, QUEUE_ARN_RE, UUID_RE
 from reconciler.planning.live import (
     LiveFlow,
     LiveGroup,

@@ -10,7 +10,7 @@ import pytest
 
 from reconciler.desired import loader
 from reconciler.desired.diagnostics import LoadError
-from reconciler.desired.model import DesiredState
+from reconciler.desired.state import DesiredState
 
 Tree = Callable[..., list[str]]  # the `check` fixture: files -> the problems found
 

@@ -10,8 +10,7 @@ import pytest
 
 from reconciler.desired.yamlsource import EXCERPT_CHARS, EXCERPT_NAME_CHARS, excerpt
 
-from .helpers import Tree
-from .helpers import INSTANCE
+from .helpers import INSTANCE, Tree
 
 F = "state/a.yaml"
 LONG = "S3cr3t" * 200  # 1,200 characters no message may repeat
@@ -121,5 +120,5 @@ def test_a_huge_number_is_not_echoed(check: Tree) -> None:
 def test_long_keys_are_shortened(check: Tree) -> None:
     found = only(check({"a.yaml": INSTANCE + f"queues:\n  Sales:\n    {KEY}: x\n"}), EXCERPT_NAME_CHARS)
     assert found.startswith(f"{F}:9: queues.Sales.{NAME}...: unknown key '{NAME}'... (allowed: ")
-    found = check({"a.yaml": INSTANCE + f"queues:\n  {KEY}: {{}}\n", "b.yaml": f"queues:\n  {KEY}: {{}}\n"})
-    assert found and all(LONG[: EXCERPT_NAME_CHARS + 1] not in line for line in found), found
+    both = check({"a.yaml": INSTANCE + f"queues:\n  {KEY}: {{}}\n", "b.yaml": f"queues:\n  {KEY}: {{}}\n"})
+    assert both and all(LONG[: EXCERPT_NAME_CHARS + 1] not in line for line in both), both

@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.desired import loader
 from reconciler.desired.diagnostics import LoadError
-from reconciler.desired.model import Source
+from reconciler.desired.state import Source
 
 from ..support.demo import DEMO_STATE as EXAMPLE
 from .helpers import (

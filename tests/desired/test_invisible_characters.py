@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import Tree
-from .helpers import INSTANCE, UUID1, load_ok
+from .helpers import INSTANCE, UUID1, Tree, load_ok
 
 F = "state/a.yaml"
 REMOVE = "a control or invisible character: remove it"

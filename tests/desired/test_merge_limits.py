@@ -14,8 +14,7 @@ import pytest
 
 from reconciler.desired import yamlsource
 
-from .helpers import Tree
-from .helpers import INSTANCE, load_ok
+from .helpers import INSTANCE, Tree, load_ok
 
 F = "state/a.yaml"
 TOO_MANY = f"document expands to more than {yamlsource.MAX_NODES:,} nodes"

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import Tree
-from .helpers import INSTANCE, load_ok
+from .helpers import INSTANCE, Tree, load_ok
 
 F = "state/a.yaml"
 NUMBER = "is not a plain decimal number (it reads as {}): write a plain decimal number"

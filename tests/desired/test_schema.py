@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from pydantic import BaseModel
 
 from reconciler.cli import cli
-from reconciler.desired import model
+from reconciler.desired import model, patterns
 
 from ..support.demo import DEMO_STATE as EXAMPLE
 
@@ -93,7 +93,7 @@ def test_percentages_and_regions_in_the_schema(schema: dict[str, Any]) -> None:
     telephony = schema["$defs"]["GroupSpec"]["properties"]["telephony"]
     assert telephony["type"] == "object"
     assert telephony["patternProperties"] == {
-        model.REGION_RE.pattern: {"type": "integer", "minimum": 0, "maximum": 100, "multipleOf": 10}
+        patterns.REGION_RE.pattern: {"type": "integer", "minimum": 0, "maximum": 100, "multipleOf": 10}
     }
     caller_id_name = schema["$defs"]["QueueSpec"]["properties"]["callerIdName"]
     assert (caller_id_name["minLength"], caller_id_name["maxLength"]) == (1, 255)

@@ -16,7 +16,7 @@ from typing import Any
 from connect_emulator.server import Emulator
 from reconciler.connect import RateLimiter
 from reconciler.desired import loader
-from reconciler.desired.model import DesiredState
+from reconciler.desired.state import DesiredState
 from reconciler.planning.live import (
     LiveInstance,
 )

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from connect_emulator.server import Emulator
 from connect_emulator.testing import client_kwargs
-from reconciler.desired.model import DesiredState
+from reconciler.desired.state import DesiredState
 from reconciler.planning.live import Distribution, LiveInstance, number_identity
 from reconciler.planning.plan import Kind, Plan
 from reconciler.planning.planner import make_plan
