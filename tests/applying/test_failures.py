@@ -1,4 +1,10 @@
-"""Retries, refusals and failure isolation: what one failing call does (and does not) stop."""
+"""Retries, refusals and failure isolation: what one failing call does (and does not) stop.
+
+botocore's retries (5xx, throttling) and its refusal to retry 4xx are checked end to end, real
+boto3 against the emulator's scripted faults and quotas, as is `--fail-fast` through the CLI.
+What a failure does to the rest of the apply is the applier's decision, checked on the in-memory
+port.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +20,14 @@ from ..support.cli import apply_saved, invoke
 from ..support.connect import (
     emulator_port,
     fast_settings,
-    live_group,
     live_queue,
     make_plan,
     outcomes,
     run_apply,
     writes,
 )
-from ..support.demo import DEFAULT_GROUP, QUEUES, demo_fixture, write_desired
+from ..support.demo import DEFAULT_GROUP, EAST, QUEUES, WEST, demo_fixture, write_desired
+from ..support.fake_connect import FakeConnect, refused
 
 
 def queue_writes(emu: Emulator) -> list[dict[str, Any]]:
@@ -116,22 +122,26 @@ def refuse_traffic(emu: Emulator) -> None:
     )
 
 
-def test_one_failure_does_not_stop_independent_changes(
-    emu: Emulator, state_dir: Path, tmp_path: Path
-) -> None:
-    planfile = tmp_path / "plan.json"
-    assert invoke("plan", "--state-dir", str(state_dir), "--out", str(planfile)).exit_code == 0
-    refuse_traffic(emu)
+def test_one_failure_does_not_stop_independent_changes(fake: FakeConnect, state_dir: Path) -> None:
+    plan = make_plan(state_dir, fake)
+    refusal = refused("UpdateTrafficDistribution", EAST, message="Traffic distribution is not allowed now")
+    fake.fail["UpdateTrafficDistribution"] = [refusal]
 
-    result = apply_saved(planfile, state_dir, tmp_path / "j.jsonl")
+    _, report = run_apply(state_dir, fake, plan)
 
-    assert result.exit_code == 1, result.output
-    assert "Apply: 2 applied, 0 already, 1 failed, 0 stale, 0 skipped." in result.stdout
-    assert "failed   anycompany-demo/traffic-distribution/anycompany-default" in result.stderr
-    assert "InvalidRequestException: Traffic distribution is not allowed now" in result.stderr
-    assert len(queue_writes(emu)) == 2
-    assert live_queue(emu, "Sales")["callerIdName"] == "AnyCompany Sales Team"
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == {"us-east-1": 100, "us-west-2": 0}
+    assert outcomes(report) == {
+        "anycompany-default": Outcome.FAILED,
+        "Sales": Outcome.APPLIED,
+        "Support": Outcome.APPLIED,
+    }
+    assert not report.ok
+    assert report.results[0].message == str(refusal)  # the service's own error, as it came
+    # A refusal is final: sent once, and not to the other Region either.
+    assert [c.region for c in fake.ops("UpdateTrafficDistribution")] == [EAST]
+    assert len(fake.ops("UpdateQueueOutboundCallerConfig")) == 2
+    assert fake.queues[QUEUES["Sales"]].caller_id_name == "AnyCompany Sales Team"
+    group = fake.groups[DEFAULT_GROUP].distribution
+    assert group is not None and group.telephony == {EAST: 100, WEST: 0}
 
 
 def test_fail_fast_skips_everything_after_the_first_failure(
@@ -152,7 +162,7 @@ def test_fail_fast_skips_everything_after_the_first_failure(
 
 
 def test_fail_fast_lets_the_failing_batch_finish_but_starts_no_other(
-    emu: Emulator, port: Connect, tmp_path: Path
+    fake: FakeConnect, tmp_path: Path
 ) -> None:
     state = write_desired(
         tmp_path / "state",
@@ -162,14 +172,17 @@ def test_fail_fast_lets_the_failing_batch_finish_but_starts_no_other(
             "VIP": {"callerIdName": "VIP desk", "order": 1},
         },
     )
-    plan = make_plan(state, port)
-    denied = {"operation": "UpdateQueueOutboundCallerConfig", "nth": 1, "code": "AccessDeniedException"}
-    emu.set_faults({"scripted": [denied]})
+    plan = make_plan(state, fake)
+    fake.fail["UpdateQueueOutboundCallerConfig"] = [
+        refused("UpdateQueueOutboundCallerConfig", EAST, "AccessDeniedException", 403)
+    ]
 
-    _, report = run_apply(state, port, plan, settings=fast_settings(fail_fast=True))
+    _, report = run_apply(state, fake, plan, settings=fast_settings(fail_fast=True))
 
     result = outcomes(report)
     assert sorted(result[n].value for n in ("Billing", "Retention")) == ["applied", "failed"]
     assert result["VIP"] is Outcome.SKIPPED
-    assert len(queue_writes(emu)) == 2
-    assert live_queue(emu, "VIP")["callerIdName"] == "AnyCompany VIP"
+    assert report.results[-1].message == "not attempted: --fail-fast"
+    assert len(fake.ops("UpdateQueueOutboundCallerConfig")) == 2
+    assert QUEUES["VIP"] not in [c.target for c in fake.calls]
+    assert fake.queues[QUEUES["VIP"]].caller_id_name == "AnyCompany VIP"

@@ -1,4 +1,9 @@
-"""Write order: per instance, traffic before queues; `order:` waves first; batches one by one."""
+"""Write order: per instance, traffic before queues; `order:` waves first; batches one by one.
+
+The order is the applier's decision, so it is checked on the in-memory port; that several
+instances are applied one after another is checked end to end, real boto3 against the emulator
+holding two instances.
+"""
 
 from __future__ import annotations
 
@@ -14,44 +19,52 @@ from reconciler.applying.results import Outcome
 from reconciler.connect import Connect
 
 from ..support.connect import make_plan, outcomes, run_apply, writes
-from ..support.demo import DEFAULT_GROUP, DEFAULT_GROUP_ARN, DEMO_FIXTURE, INSTANCE_ID, QUEUES, edit_yaml
+from ..support.demo import (
+    DEFAULT_GROUP,
+    DEFAULT_GROUP_ARN,
+    DEMO_FIXTURE,
+    EAST,
+    INSTANCE_ID,
+    QUEUES,
+    WEST,
+    edit_yaml,
+)
+from ..support.fake_connect import Call, FakeConnect
 
 SECOND_ID = "4a1b2c3d-0000-4000-8000-000000000002"
+READ_BACKS = ("DescribeQueue", "GetTrafficDistribution")
 
 
-def target(call: dict[str, object]) -> str:
+def target(call: Call) -> str:
     """`traffic` or the queue name a write call addressed."""
-    path = str(call["path"])
-    if path.startswith("/traffic-distribution/"):
+    if call.operation == "UpdateTrafficDistribution":
         return "traffic"
-    queue_id = path.split("/")[3]
-    return next(name for name, qid in QUEUES.items() if qid == queue_id)
+    return next(name for name, qid in QUEUES.items() if qid == call.target)
 
 
-def test_traffic_is_written_and_verified_before_any_queue(
-    emu: Emulator, port: Connect, state_dir: Path
-) -> None:
-    plan = make_plan(state_dir, port)
+def test_traffic_is_written_and_verified_before_any_queue(fake: FakeConnect, state_dir: Path) -> None:
+    plan = make_plan(state_dir, fake)
     assert [(c.step, c.kind.value) for c in plan.updates] == [
         (1, "traffic-distribution"),
         (2, "queue"),
         (3, "queue"),
     ]
-    emu.clear_calls()
+    fake.calls.clear()
 
-    _, report = run_apply(state_dir, port, plan)
+    _, report = run_apply(state_dir, fake, plan)
 
     assert report.count(Outcome.APPLIED) == 3
-    ops = [c["operation"] for c in emu.calls()]
+    ops = [c.operation for c in fake.calls]
     first_queue_write = ops.index("UpdateQueueOutboundCallerConfig")
     traffic_write = ops.index("UpdateTrafficDistribution")
     assert traffic_write < first_queue_write
     # The traffic batch is read back (verified) before the queue batch starts.
     assert "GetTrafficDistribution" in ops[traffic_write:first_queue_write]
-    assert target(writes(emu)[0]) == "traffic"
+    assert target(fake.writes()[0]) == "traffic"
+    assert fake.writes()[0].target == DEFAULT_GROUP_ARN
 
 
-def test_order_waves_run_first_whatever_the_kind(emu: Emulator, port: Connect, state_dir: Path) -> None:
+def test_order_waves_run_first_whatever_the_kind(fake: FakeConnect, state_dir: Path) -> None:
     def waves_in_instance(doc: dict[str, object]) -> None:
         groups = doc["trafficDistributionGroups"]
         assert isinstance(groups, dict)
@@ -66,25 +79,28 @@ def test_order_waves_run_first_whatever_the_kind(emu: Emulator, port: Connect, s
 
     edit_yaml(state_dir / "anycompany-demo" / "instance.yaml", waves_in_instance)
     edit_yaml(state_dir / "anycompany-demo" / "queues.yaml", waves_in_queues)
-    plan = make_plan(state_dir, port)
+    plan = make_plan(state_dir, fake)
     assert [(c.name, c.order) for c in plan.updates] == [
         ("Support", -1),
         ("Sales", 0),
         ("Billing", 1),
         ("anycompany-default", 2),
     ]
-    emu.clear_calls()
+    fake.calls.clear()
 
-    _, report = run_apply(state_dir, port, plan)
+    _, report = run_apply(state_dir, fake, plan)
 
     assert report.ok
-    assert [target(c) for c in writes(emu)] == ["Support", "Sales", "Billing", "traffic"]
+    assert [target(c) for c in fake.writes()] == ["Support", "Sales", "Billing", "traffic"]
     # Each wave is finished (read back) before the next one starts.
-    calls = emu.calls()
-    write_seqs = [c["seq"] for c in calls if c["operation"].startswith("Update")]
-    verify_seqs = [c["seq"] for c in calls if c["operation"] in ("DescribeQueue", "GetTrafficDistribution")]
-    for before, after in itertools.pairwise(write_seqs):
-        assert any(before < v < after for v in verify_seqs)
+    ops = [c.operation for c in fake.calls]
+    write_at = [i for i, op in enumerate(ops) if op.startswith("Update")]
+    verify_at = [i for i, op in enumerate(ops) if op in READ_BACKS]
+    for before, after in itertools.pairwise(write_at):
+        assert any(before < v < after for v in verify_at)
+    group = fake.groups[DEFAULT_GROUP].distribution
+    assert group is not None and group.telephony == {EAST: 80, WEST: 20}
+    assert fake.queues[QUEUES["Billing"]].caller_id_name == "Billing desk"
 
 
 def second_instance_fixture() -> dict[str, object]:

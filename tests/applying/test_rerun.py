@@ -1,4 +1,8 @@
-"""Re-running converges: after a failure mid-apply, and a plan after a good apply is empty."""
+"""Re-running converges: after a failure mid-apply, and a plan after a good apply is empty.
+
+Through the CLI with a saved plan, end to end against the emulator; the applier's share (what a
+re-run skips as already done, what a fresh plan holds) on the in-memory port.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ from pathlib import Path
 
 from connect_emulator.server import Emulator
 from reconciler.applying.results import Outcome
-from reconciler.connect import Connect
 
 from ..support.cli import apply_saved, invoke
-from ..support.connect import attempts, make_plan, run_apply, writes
+from ..support.connect import make_plan, run_apply, writes
+from ..support.demo import DEFAULT_GROUP, EAST, QUEUES, WEST
+from ..support.fake_connect import FakeConnect, refused, server_error
 
 SECOND_QUEUE_WRITE_REFUSED = {
     "scripted": [
@@ -41,58 +46,55 @@ def test_rerunning_a_saved_plan_after_a_failure_converges(
     assert "Plan: 0 to change, 9 unchanged, 0 blocked." in after.stdout
 
 
-def test_a_fresh_plan_after_a_failure_holds_only_what_is_left(
-    emu: Emulator, port: Connect, state_dir: Path
-) -> None:
-    emu.set_faults(SECOND_QUEUE_WRITE_REFUSED)
-    _, first = run_apply(state_dir, port)
+def test_a_fresh_plan_after_a_failure_holds_only_what_is_left(fake: FakeConnect, state_dir: Path) -> None:
+    fake.fail["UpdateQueueOutboundCallerConfig"] = [
+        refused("UpdateQueueOutboundCallerConfig", EAST, "InvalidParameterException")
+    ]
+    _, first = run_apply(state_dir, fake)
     failed = [r.change.name for r in first.results if r.outcome is Outcome.FAILED]
     assert len(failed) == 1
-    emu.set_faults(None)
+    fake.calls.clear()
 
-    plan, second = run_apply(state_dir, port)
+    plan, second = run_apply(state_dir, fake)
 
     assert [c.name for c in plan.updates] == failed
     assert second.ok
     assert second.count(Outcome.APPLIED) == 1
-    assert make_plan(state_dir, port).changes == ()
+    assert [c.target for c in fake.writes()] == [QUEUES[failed[0]]]
+    assert make_plan(state_dir, fake).changes == ()
 
 
 def test_a_write_that_landed_but_was_reported_failed_is_already_on_the_rerun(
-    emu: Emulator, port: Connect, state_dir: Path
+    fake: FakeConnect, state_dir: Path
 ) -> None:
-    plan = make_plan(state_dir, port)
-    # Every attempt of the traffic write lands, but each answer is a 500 (lost on the way back),
-    # in both Regions: the apply cannot know it worked.
-    lost = list(range(1, 2 * attempts(port) + 1))
-    emu.set_faults(
-        {
-            "scripted": [
-                {"operation": "UpdateTrafficDistribution", "nth": lost, "status": 500, "phase": "after"}
-            ]
-        }
-    )
-    _, first = run_apply(state_dir, port, plan)
+    plan = make_plan(state_dir, fake)
+    # The traffic write lands, but its answer is a 500 (lost on the way back), in both Regions:
+    # the apply cannot know it worked.
+    fake.fail_after["UpdateTrafficDistribution"] = [
+        server_error("UpdateTrafficDistribution", EAST),
+        server_error("UpdateTrafficDistribution", WEST),
+    ]
+    _, first = run_apply(state_dir, fake, plan)
     assert [r.outcome for r in first.results] == [Outcome.FAILED, Outcome.APPLIED, Outcome.APPLIED]
-    emu.set_faults(None)
-    emu.clear_calls()
+    group = fake.groups[DEFAULT_GROUP].distribution
+    assert group is not None and group.telephony == {EAST: 80, WEST: 20}  # it did land
+    fake.calls.clear()
 
-    _, second = run_apply(state_dir, port, plan)
+    _, second = run_apply(state_dir, fake, plan)
 
     assert [r.outcome for r in second.results] == [Outcome.ALREADY] * 3
     assert second.ok
-    assert writes(emu) == []
-    assert make_plan(state_dir, port).changes == ()
+    assert fake.writes() == []
+    assert make_plan(state_dir, fake).changes == ()
 
 
-def test_a_plan_right_after_a_successful_apply_is_empty(
-    emu: Emulator, port: Connect, state_dir: Path
-) -> None:
-    plan, report = run_apply(state_dir, port)
+def test_a_plan_right_after_a_successful_apply_is_empty(fake: FakeConnect, state_dir: Path) -> None:
+    plan, report = run_apply(state_dir, fake)
     assert len(plan.updates) == 3
     assert report.count(Outcome.APPLIED) == 3
+    assert len(fake.writes()) == 3
 
-    after = make_plan(state_dir, port)
+    after = make_plan(state_dir, fake)
 
     assert after.changes == ()
     assert not after.has_changes

@@ -1,48 +1,40 @@
-"""Two resources with the same name, addressed by ID, are applied and reported separately."""
+"""Two resources with the same name, addressed by ID, are applied and reported separately.
+
+The applier keys its results by resource ID, never by name: checked on the in-memory port.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
-from connect_emulator.state import EmulatorState
-from connect_emulator.testing import running_emulator
 from reconciler.applying.applier import Applier
 from reconciler.applying.results import Outcome
-from tests.support.connect import make_plan
 
-from ..reliability.helpers import fast_settings
-from ..support.connect import emulator_port
+from ..support.connect import fast_settings, make_plan
+from ..support.demo import QUEUES, write_desired
+from ..support.fake_connect import FakeConnect
+from ..support.live import demo_live
 
-SALES = "0e000000-0000-4000-8000-000000000002"
-RETURNS = "0e000000-0000-4000-8000-000000000005"
+SALES = QUEUES["Sales"]
+RETURNS = QUEUES["Returns"]
 
 
 def test_two_queues_named_alike_are_both_applied_and_both_reported(tmp_path: Path) -> None:
-    state = EmulatorState.demo().to_dict()
-    for queue in state["instances"][0]["queues"]:
-        if queue["id"] == RETURNS:
-            queue["name"] = "Sales"  # two queues called Sales
-    with running_emulator(state) as emu:
-        root = tmp_path / "state" / "demo"
-        root.mkdir(parents=True)
-        instance = {
-            "name": "demo",
-            "id": "4a1b2c3d-0000-4000-8000-000000000001",
-            "region": "us-east-1",
-            "replicaRegion": "us-west-2",
-        }
-        queues = {SALES: {"callerIdName": "Sales A"}, RETURNS: {"callerIdName": "Sales B"}}
-        (root / "demo.yaml").write_text(
-            yaml.safe_dump({"instance": instance, "queues": queues}), encoding="utf-8"
-        )
-        port = emulator_port(emu)
-        made = make_plan(tmp_path / "state", port)
-        assert [c.name for c in made.updates] == ["Sales", "Sales"]
-        report = Applier(port, None, fast_settings()).run(made)
-        assert [(r.change.resource_id, r.outcome) for r in report.results] == sorted(
-            [(SALES, Outcome.APPLIED), (RETURNS, Outcome.APPLIED)]
-        )
-        live = {q["id"]: q.get("callerIdName") for q in emu.state.to_dict()["instances"][0]["queues"]}
-        assert (live[SALES], live[RETURNS]) == ("Sales A", "Sales B")
+    live = demo_live()
+    queues = tuple(replace(q, name="Sales") if q.id == RETURNS else q for q in live.queues)
+    fake = FakeConnect(replace(live, queues=queues))  # two queues called Sales
+    state = write_desired(
+        tmp_path / "state",
+        queues={SALES: {"callerIdName": "Sales A"}, RETURNS: {"callerIdName": "Sales B"}},
+    )
+    made = make_plan(state, fake)
+    assert [c.name for c in made.updates] == ["Sales", "Sales"]
+
+    report = Applier(fake, None, fast_settings()).run(made)
+
+    assert [(r.change.resource_id, r.outcome) for r in report.results] == sorted(
+        [(SALES, Outcome.APPLIED), (RETURNS, Outcome.APPLIED)]
+    )
+    assert sorted(c.target for c in fake.writes()) == sorted([SALES, RETURNS])
+    assert (fake.queues[SALES].caller_id_name, fake.queues[RETURNS].caller_id_name) == ("Sales A", "Sales B")

@@ -1,5 +1,11 @@
 """Stale-safety: a change someone else made between plan and apply, or during a long apply, is never
-overwritten."""
+overwritten.
+
+The verdicts (stale, already, write) are the applier's, so they are checked on the in-memory port,
+where "someone else" changes its state directly. Two tests go end to end, real boto3 against the
+emulator: the CLI's exit code and summary for a stale change, and a change made during a long
+apply, caught by the DescribeQueue read right before the write.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,13 @@ import pytest
 from connect_emulator.server import Emulator
 from reconciler.applying.results import Outcome, Result
 from reconciler.connect import Connect
+from reconciler.planning.live import Distribution
 
 from ..support.cli import apply_saved, invoke
-from ..support.connect import fast_settings, live_group, live_queue, make_plan, outcomes, run_apply, writes
+from ..support.connect import fast_settings, live_queue, make_plan, outcomes, run_apply, writes
 from ..support.demo import (
     DEFAULT_GROUP,
+    EAST,
     FLOW_SALES,
     INSTANCE_ID,
     NUMBER_2,
@@ -23,20 +31,32 @@ from ..support.demo import (
     NUMBER_TOLL_FREE,
     OVERFLOW_GROUP,
     QUEUES,
+    WEST,
     edit_yaml,
     number_arn,
     write_desired,
 )
+from ..support.fake_connect import FakeConnect
+
+
+def distribution(fake: FakeConnect, group_id: str) -> Distribution:
+    found = fake.groups[group_id].distribution
+    assert found is not None
+    return found
+
+
+def written(fake: FakeConnect) -> list[str]:
+    """The queue IDs and group ARNs written to, in order."""
+    return [c.target for c in fake.writes()]
 
 
 def test_a_queue_changed_since_the_plan_is_skipped_as_stale_and_kept(
-    emu: Emulator, port: Connect, state_dir: Path
+    fake: FakeConnect, state_dir: Path
 ) -> None:
-    plan = make_plan(state_dir, port)
-    emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Sales"], name="Sales (set by Alice)")
-    emu.clear_calls()
+    plan = make_plan(state_dir, fake)
+    fake.set_queue(QUEUES["Sales"], caller_id_name="Sales (set by Alice)")
 
-    _, report = run_apply(state_dir, port, plan)
+    _, report = run_apply(state_dir, fake, plan)
 
     assert outcomes(report) == {
         "anycompany-default": Outcome.APPLIED,
@@ -46,33 +66,33 @@ def test_a_queue_changed_since_the_plan_is_skipped_as_stale_and_kept(
     assert not report.ok
     stale = next(r for r in report.results if r.outcome is Outcome.STALE)
     assert stale.message == "changed since the plan was made (callerIdName); not overwritten"
-    assert live_queue(emu, "Sales")["callerIdName"] == "Sales (set by Alice)"
-    assert all(f"/{QUEUES['Sales']}/" not in c["path"] for c in writes(emu))
-    assert live_queue(emu, "Support")["callerIdNumberId"] == NUMBER_TOLL_FREE
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == {"us-east-1": 80, "us-west-2": 20}
+    assert fake.queues[QUEUES["Sales"]].caller_id_name == "Sales (set by Alice)"
+    assert QUEUES["Sales"] not in written(fake)
+    assert fake.queues[QUEUES["Support"]].caller_id_number == NUMBER_TOLL_FREE
+    assert distribution(fake, DEFAULT_GROUP).telephony == {EAST: 80, WEST: 20}
 
 
 def test_a_number_changed_to_the_same_number_in_another_form_is_not_stale(
-    emu: Emulator, port: Connect, state_dir: Path
+    fake: FakeConnect, state_dir: Path
 ) -> None:
     """Support's number was an ID at plan time; live now holds the ARN of the same number."""
-    plan = make_plan(state_dir, port)
-    emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Support"], number_id=number_arn(NUMBER_3))
+    plan = make_plan(state_dir, fake)
+    fake.set_queue(QUEUES["Support"], caller_id_number=number_arn(NUMBER_3))
 
-    _, report = run_apply(state_dir, port, plan)
+    _, report = run_apply(state_dir, fake, plan)
 
     assert outcomes(report)["Support"] is Outcome.APPLIED
     assert report.ok
+    assert QUEUES["Support"] in written(fake)
 
 
 def test_a_group_changed_since_the_plan_is_stale_and_its_distribution_kept(
-    emu: Emulator, port: Connect, state_dir: Path
+    fake: FakeConnect, state_dir: Path
 ) -> None:
-    plan = make_plan(state_dir, port)
-    emu.set_traffic_distribution(DEFAULT_GROUP, telephony={"us-east-1": 90, "us-west-2": 10})
-    emu.clear_calls()
+    plan = make_plan(state_dir, fake)
+    fake.set_distribution(DEFAULT_GROUP, telephony={EAST: 90, WEST: 10})
 
-    _, report = run_apply(state_dir, port, plan)
+    _, report = run_apply(state_dir, fake, plan)
 
     assert outcomes(report) == {
         "anycompany-default": Outcome.STALE,
@@ -81,28 +101,30 @@ def test_a_group_changed_since_the_plan_is_stale_and_its_distribution_kept(
     }
     message = report.results[0].message
     assert message == "changed since the plan was made (telephony); not overwritten"
-    assert [c["operation"] for c in writes(emu)] == ["UpdateQueueOutboundCallerConfig"] * 2
-    group = live_group(emu, DEFAULT_GROUP)
-    assert group["telephony"] == {"us-east-1": 90, "us-west-2": 10}
-    assert group["signIn"] == {"us-east-1": True, "us-west-2": False}
+    assert [c.operation for c in fake.writes()] == ["UpdateQueueOutboundCallerConfig"] * 2
+    group = distribution(fake, DEFAULT_GROUP)
+    assert group.telephony == {EAST: 90, WEST: 10}
+    assert group.sign_in == {EAST: True, WEST: False}
 
 
 def test_live_already_equal_to_the_planned_result_counts_as_already(
-    emu: Emulator, port: Connect, state_dir: Path
+    fake: FakeConnect, state_dir: Path
 ) -> None:
-    plan = make_plan(state_dir, port)
-    emu.set_queue_caller_config(
-        INSTANCE_ID, QUEUES["Sales"], name="AnyCompany Sales Team", number_id=NUMBER_2, flow_id=FLOW_SALES
+    plan = make_plan(state_dir, fake)
+    fake.set_queue(
+        QUEUES["Sales"],
+        caller_id_name="AnyCompany Sales Team",
+        caller_id_number=NUMBER_2,
+        whisper_flow_id=FLOW_SALES,
     )
-    emu.set_traffic_distribution(
+    fake.set_distribution(
         DEFAULT_GROUP,
-        telephony={"us-east-1": 80, "us-west-2": 20},
-        agents={"us-east-1": 80, "us-west-2": 20},
-        sign_in={"us-east-1": True, "us-west-2": True},
+        telephony={EAST: 80, WEST: 20},
+        agents={EAST: 80, WEST: 20},
+        sign_in={EAST: True, WEST: True},
     )
-    emu.clear_calls()
 
-    _, report = run_apply(state_dir, port, plan)
+    _, report = run_apply(state_dir, fake, plan)
 
     assert outcomes(report) == {
         "anycompany-default": Outcome.ALREADY,
@@ -111,7 +133,7 @@ def test_live_already_equal_to_the_planned_result_counts_as_already(
     }
     assert report.ok
     assert (report.count(Outcome.ALREADY), report.count(Outcome.STALE)) == (2, 0)
-    assert [c["path"].split("/")[3] for c in writes(emu)] == [QUEUES["Support"]]
+    assert written(fake) == [QUEUES["Support"]]
 
 
 def test_stale_exits_1_through_the_cli_and_the_summary_counts_it(
@@ -131,28 +153,27 @@ def test_stale_exits_1_through_the_cli_and_the_summary_counts_it(
     assert live_queue(emu, "Support")["callerIdNumberId"] == NUMBER_3
 
 
-def test_a_field_sent_but_not_managed_is_also_protected(emu: Emulator, port: Connect, tmp_path: Path) -> None:
+def test_a_field_sent_but_not_managed_is_also_protected(fake: FakeConnect, tmp_path: Path) -> None:
     """The request carries live values of unmanaged fields: if they moved, sending would undo that."""
     state = write_desired(
         tmp_path / "state",
-        groups={"anycompany-overflow": {"telephony": {"us-east-1": 70, "us-west-2": 30}}},
+        groups={"anycompany-overflow": {"telephony": {EAST: 70, WEST: 30}}},
         queues={"Billing": {"callerIdName": "Billing desk"}},
     )
-    plan = make_plan(state, port)
-    emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Billing"], flow_id=FLOW_SALES)
-    emu.set_traffic_distribution(OVERFLOW_GROUP, agents={"us-east-1": 20, "us-west-2": 80})
-    emu.clear_calls()
+    plan = make_plan(state, fake)
+    fake.set_queue(QUEUES["Billing"], whisper_flow_id=FLOW_SALES)
+    fake.set_distribution(OVERFLOW_GROUP, agents={EAST: 20, WEST: 80})
 
-    _, report = run_apply(state, port, plan)
+    _, report = run_apply(state, fake, plan)
 
     assert outcomes(report) == {"anycompany-overflow": Outcome.STALE, "Billing": Outcome.STALE}
     assert [r.message for r in report.results] == [
         "changed since the plan was made (agents); not overwritten",
         "changed since the plan was made (whisperFlow); not overwritten",
     ]
-    assert writes(emu) == []
-    assert live_queue(emu, "Billing")["outboundFlowId"] == FLOW_SALES
-    assert live_group(emu, OVERFLOW_GROUP)["agents"] == {"us-east-1": 20, "us-west-2": 80}
+    assert fake.writes() == []
+    assert fake.queues[QUEUES["Billing"]].whisper_flow_id == FLOW_SALES
+    assert distribution(fake, OVERFLOW_GROUP).agents == {EAST: 20, WEST: 80}
 
 
 # --- during a long apply: each resource is read again right before its write ---------------------
@@ -194,18 +215,15 @@ def test_a_queue_changed_during_a_long_apply_is_not_overwritten(
     assert live_queue(emu, "Support")["callerIdNumberId"] == NUMBER_TOLL_FREE
 
 
-def test_a_group_changed_during_a_long_apply_is_not_overwritten(
-    emu: Emulator, port: Connect, state_dir: Path
-) -> None:
+def test_a_group_changed_during_a_long_apply_is_not_overwritten(fake: FakeConnect, state_dir: Path) -> None:
     # Sales goes first (wave -1); the group's distribution is changed while it is written.
     edit_yaml(state_dir / "anycompany-demo" / "queues.yaml", lambda d: d["queues"]["Sales"].update(order=-1))
-    plan = make_plan(state_dir, port)
+    plan = make_plan(state_dir, fake)
     failover = _after_first_result(
-        lambda: emu.set_traffic_distribution(DEFAULT_GROUP, telephony={"us-east-1": 0, "us-west-2": 100})
+        lambda: fake.set_distribution(DEFAULT_GROUP, telephony={EAST: 0, WEST: 100})
     )
-    emu.clear_calls()
 
-    _, report = run_apply(state_dir, port, plan, settings=fast_settings(recheck_after=0, on_result=failover))
+    _, report = run_apply(state_dir, fake, plan, settings=fast_settings(recheck_after=0, on_result=failover))
 
     assert [(r.change.name, r.outcome) for r in report.results] == [
         ("Sales", Outcome.APPLIED),
@@ -213,45 +231,57 @@ def test_a_group_changed_during_a_long_apply_is_not_overwritten(
         ("Support", Outcome.APPLIED),
     ]
     assert report.results[1].message == "changed during the apply (telephony); not overwritten"
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == {"us-east-1": 0, "us-west-2": 100}
-    assert "UpdateTrafficDistribution" not in [c["operation"] for c in writes(emu)]
+    assert distribution(fake, DEFAULT_GROUP).telephony == {EAST: 0, WEST: 100}
+    assert "UpdateTrafficDistribution" not in [c.operation for c in fake.writes()]
 
 
 def test_a_resource_already_changed_the_same_way_during_the_apply_is_not_written_again(
-    emu: Emulator, port: Connect, state_dir: Path
+    fake: FakeConnect, state_dir: Path
 ) -> None:
-    plan = make_plan(state_dir, port)
+    plan = make_plan(state_dir, fake)
     sales = next(c for c in plan.changes if c.name == "Sales")
     same = _after_first_result(
-        lambda: emu.set_queue_caller_config(
-            INSTANCE_ID, QUEUES["Sales"], name=sales.expected.get("callerIdName")
-        )
+        lambda: fake.set_queue(QUEUES["Sales"], caller_id_name=sales.expected.get("callerIdName"))
     )
-    emu.clear_calls()
 
-    _, report = run_apply(state_dir, port, plan, settings=fast_settings(recheck_after=0, on_result=same))
+    _, report = run_apply(state_dir, fake, plan, settings=fast_settings(recheck_after=0, on_result=same))
 
     assert outcomes(report)["Sales"] is Outcome.ALREADY
     assert report.ok
-    assert all(f"/{QUEUES['Sales']}/" not in c["path"] for c in writes(emu))
+    assert QUEUES["Sales"] not in written(fake)
+    assert QUEUES["Support"] in written(fake)
 
 
 @pytest.mark.parametrize(
     ("overrides", "extra_reads"), [({}, 0), ({"recheck_after": 0.0}, 1)], ids=["default-30s", "old-refresh"]
 )
 def test_resources_are_read_again_only_once_the_refresh_is_old(
-    emu: Emulator, port: Connect, state_dir: Path, overrides: dict[str, float], extra_reads: int
+    fake: FakeConnect, state_dir: Path, overrides: dict[str, float], extra_reads: int
 ) -> None:
     # Each change is read back once after its write, and read once more before it when the
     # refresh is older than `recheck_after` (by default 30 s, as the README says; a fast apply
-    # never gets there): DescribeQueue for queues, GetTrafficDistribution for the group (which
-    # the refresh also reads once).
-    plan = make_plan(state_dir, port)
-    emu.clear_calls()
+    # never gets there): DescribeQueue for queues, GetTrafficDistribution for the group. The
+    # refresh itself is one read of the instance.
+    plan = make_plan(state_dir, fake)
+    fake.calls.clear()
 
-    _, report = run_apply(state_dir, port, plan, settings=fast_settings(**overrides))
+    _, report = run_apply(state_dir, fake, plan, settings=fast_settings(**overrides))
 
     assert report.ok
-    operations = [c["operation"] for c in emu.calls()]
+    operations = [c.operation for c in fake.calls]
+    assert operations.count("ReadInstance") == 1
     assert operations.count("DescribeQueue") == 2 * (1 + extra_reads)
-    assert operations.count("GetTrafficDistribution") == 1 + 1 + extra_reads
+    assert operations.count("GetTrafficDistribution") == 1 + extra_reads
+    # When read again, each resource is read right before its own write, not only after it.
+    for write in fake.writes():
+        reads = [
+            i
+            for i, c in enumerate(fake.calls)
+            if c.target == write.target
+            and c.operation
+            in (
+                "DescribeQueue",
+                "GetTrafficDistribution",
+            )
+        ]
+        assert (min(reads) < fake.calls.index(write)) is bool(extra_reads)

@@ -1,11 +1,17 @@
-"""Traffic writes: Region choice, addressing by ARN, failover to the other Region, busy groups."""
+"""Traffic writes: Region choice, addressing by ARN, failover to the other Region, busy groups.
+
+End to end, real boto3 against the emulator: the request as it goes on the wire (the Region and
+the ARN path, which the emulator's addressing rules check), botocore's retries before the other
+Region is tried, and waiting through real status reads for a busy group. The applier's decisions
+around them (a tie, both Regions failing, a Region going down, conflicts, a group busy for too
+long or changed while busy) are checked on the in-memory port.
+"""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,20 +21,11 @@ from reconciler.app.run import rollback_of
 from reconciler.applying.applier import Applier
 from reconciler.applying.journal import Journal
 from reconciler.applying.results import Outcome
-from reconciler.connect import ClientFactory, Connect, RateLimiter
-from reconciler.connect.clients import Target
+from reconciler.connect import Connect
 from reconciler.desired.model import InstanceSpec
-from reconciler.planning.live import LiveInstance
+from reconciler.planning.live import Distribution, LiveInstance
 
-from ..support.connect import (
-    attempts,
-    emulator_port,
-    fast_settings,
-    live_group,
-    make_plan,
-    outcomes,
-    run_apply,
-)
+from ..support.connect import attempts, fast_settings, live_group, make_plan, outcomes, run_apply
 from ..support.demo import (
     DEFAULT_GROUP,
     DEFAULT_GROUP_ARN,
@@ -38,6 +35,8 @@ from ..support.demo import (
     WEST,
     write_desired,
 )
+from ..support.fake_connect import FakeConnect, refused, server_error
+from ..support.live import demo_live
 
 
 def split(east: int) -> dict[str, int]:
@@ -46,6 +45,12 @@ def split(east: int) -> dict[str, int]:
 
 def traffic_calls(emu: Emulator, operation: str = "UpdateTrafficDistribution") -> list[dict[str, Any]]:
     return [c for c in emu.calls() if c["operation"] == operation]
+
+
+def distribution(fake: FakeConnect, group_id: str = DEFAULT_GROUP) -> Distribution:
+    found = fake.groups[group_id].distribution
+    assert found is not None
+    return found
 
 
 def default_group(east: int) -> dict[str, Any]:
@@ -57,6 +62,9 @@ def default_group(east: int) -> dict[str, Any]:
             "signIn": {EAST: True, WEST: True},
         }
     }
+
+
+# --- on the wire, end to end -----------------------------------------------------------------
 
 
 def test_written_in_the_region_with_the_larger_telephony_share_by_arn(
@@ -76,16 +84,6 @@ def test_written_in_the_region_with_the_larger_telephony_share_by_arn(
     group = live_group(emu, DEFAULT_GROUP)
     assert (group["telephony"], group["agents"]) == (split(30), split(30))
     assert group["signIn"] == {EAST: True, WEST: True}
-
-
-def test_a_tie_is_written_in_the_instance_region(emu: Emulator, port: Connect, tmp_path: Path) -> None:
-    state = write_desired(tmp_path / "state", groups=default_group(50))
-
-    _, report = run_apply(state, port)
-
-    assert report.results[0].region == EAST
-    assert [c["region"] for c in traffic_calls(emu)] == [EAST]
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == split(50)
 
 
 def test_a_group_created_in_the_replica_region_is_written_by_arn_from_the_instance_region(
@@ -132,64 +130,71 @@ def test_when_the_chosen_region_keeps_failing_the_other_region_is_used(
     assert live_group(emu, DEFAULT_GROUP)["telephony"] == split(80)
 
 
-def test_when_both_regions_fail_the_change_fails_and_the_rest_is_applied(
-    emu: Emulator, port: Connect, state_dir: Path
-) -> None:
+def test_a_busy_group_is_waited_for(emu: Emulator, port: Connect, state_dir: Path) -> None:
     plan = make_plan(state_dir, port)
-    emu.set_faults({"rules": [{"operation": "UpdateTrafficDistribution", "error500": 1.0}]})
+    emu.set_group_status(DEFAULT_GROUP, "UPDATE_IN_PROGRESS")
     emu.clear_calls()
+    waits: list[float] = []
 
-    _, report = run_apply(state_dir, port, plan)
+    def wait(seconds: float) -> None:  # the other update finishes during the applier's third wait
+        waits.append(seconds)
+        if len(waits) == 3:
+            emu.set_group_status(DEFAULT_GROUP, "ACTIVE")
+
+    _, report = run_apply(state_dir, port, plan, settings=fast_settings(poll_interval=0.05, sleep=wait))
+
+    assert outcomes(report)["anycompany-default"] is Outcome.APPLIED
+    assert waits == [0.05] * 3
+    (update,) = traffic_calls(emu)
+    assert update["status"] == 200
+    polls = [c for c in traffic_calls(emu, "DescribeTrafficDistributionGroup") if c["seq"] < update["seq"]]
+    # the refresh's read of the group, then three answered UPDATE_IN_PROGRESS and one ACTIVE
+    assert len(polls) == 1 + 4
+    assert live_group(emu, DEFAULT_GROUP)["telephony"] == split(80)
+
+
+# --- the applier's decisions, on the in-memory port --------------------------------------------
+
+
+def test_a_tie_is_written_in_the_instance_region(fake: FakeConnect, tmp_path: Path) -> None:
+    state = write_desired(tmp_path / "state", groups=default_group(50))
+
+    _, report = run_apply(state, fake)
+
+    assert report.results[0].region == EAST
+    assert [(c.region, c.target) for c in fake.writes()] == [(EAST, DEFAULT_GROUP_ARN)]
+    assert distribution(fake).telephony == split(50)
+
+
+def test_when_both_regions_fail_the_change_fails_and_the_rest_is_applied(
+    fake: FakeConnect, state_dir: Path
+) -> None:
+    plan = make_plan(state_dir, fake)
+    last = server_error("UpdateTrafficDistribution", WEST)
+    fake.fail["UpdateTrafficDistribution"] = [server_error("UpdateTrafficDistribution", EAST), last]
+
+    _, report = run_apply(state_dir, fake, plan)
 
     assert outcomes(report) == {
         "anycompany-default": Outcome.FAILED,
         "Sales": Outcome.APPLIED,
         "Support": Outcome.APPLIED,
     }
-    message = report.results[0].message
-    assert message.startswith(
-        "anycompany-demo: UpdateTrafficDistribution in us-west-2 failed: InternalServiceException"
-    )
-    regions = [c["region"] for c in traffic_calls(emu)]
-    assert regions == [EAST] * attempts(port) + [WEST] * attempts(port)
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == split(100)
-
-
-def test_a_busy_group_is_waited_for(emu: Emulator, port: Connect, state_dir: Path) -> None:
-    plan = make_plan(state_dir, port)
-    emu.set_group_status(DEFAULT_GROUP, "UPDATE_IN_PROGRESS")
-    emu.clear_calls()
-    flipped: list[float] = []
-
-    def finish_update() -> None:
-        emu.set_group_status(DEFAULT_GROUP, "ACTIVE")
-        flipped.append(time.time())
-
-    timer = threading.Timer(0.4, finish_update)
-    timer.start()
-    try:
-        _, report = run_apply(state_dir, port, plan, settings=fast_settings(poll_interval=0.05))
-    finally:
-        timer.join()
-
-    assert outcomes(report)["anycompany-default"] is Outcome.APPLIED
-    (update,) = traffic_calls(emu)
-    assert update["status"] == 200
-    assert update["time"] >= flipped[0]
-    polls = [c for c in traffic_calls(emu, "DescribeTrafficDistributionGroup") if c["seq"] < update["seq"]]
-    assert len(polls) >= 3
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == split(80)
+    assert report.results[0].message == str(last)  # the error of the last Region tried
+    assert [c.region for c in fake.ops("UpdateTrafficDistribution")] == [EAST, WEST]
+    assert distribution(fake).telephony == split(100)
 
 
 def test_a_group_busy_for_longer_than_the_wait_timeout_fails_clearly(
-    emu: Emulator, port: Connect, state_dir: Path
+    fake: FakeConnect, state_dir: Path
 ) -> None:
-    plan = make_plan(state_dir, port)
-    emu.set_group_status(DEFAULT_GROUP, "UPDATE_IN_PROGRESS")
-    emu.clear_calls()
+    plan = make_plan(state_dir, fake)
+    fake.busy[DEFAULT_GROUP] = 1_000_000
     started = time.monotonic()
 
-    _, report = run_apply(state_dir, port, plan, settings=fast_settings(wait_timeout=0.3, poll_interval=0.05))
+    _, report = run_apply(
+        state_dir, fake, plan, settings=fast_settings(wait_timeout=0.05, poll_interval=0.01)
+    )
 
     assert time.monotonic() - started < 5
     assert outcomes(report) == {
@@ -201,77 +206,49 @@ def test_a_group_busy_for_longer_than_the_wait_timeout_fails_clearly(
     assert message.startswith(
         "anycompany-demo: group anycompany-default is still UPDATE_IN_PROGRESS after waiting"
     )
-    assert traffic_calls(emu) == []  # never written, and not sent to the other Region either
-    assert {c["region"] for c in traffic_calls(emu, "DescribeTrafficDistributionGroup")} == {EAST}
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == split(100)
+    polls = fake.ops("DescribeTrafficDistributionGroup")
+    assert len(polls) >= 2  # it did wait, polling
+    assert fake.ops("UpdateTrafficDistribution") == []  # never written,
+    assert {c.region for c in polls} == {EAST}  # and not sent to the other Region either
+    assert distribution(fake).telephony == split(100)
 
 
-def test_a_conflict_answer_is_waited_out_and_the_write_sent_again(
-    emu: Emulator, port: Connect, state_dir: Path
-) -> None:
-    plan = make_plan(state_dir, port)
-    emu.set_faults(
-        {
-            "scripted": [
-                {"operation": "UpdateTrafficDistribution", "nth": 1, "code": "ResourceConflictException"}
-            ]
-        }
-    )
-    emu.clear_calls()
+def test_a_conflict_answer_is_waited_out_and_the_write_sent_again(fake: FakeConnect, state_dir: Path) -> None:
+    plan = make_plan(state_dir, fake)
+    fake.fail["UpdateTrafficDistribution"] = [
+        refused("UpdateTrafficDistribution", EAST, "ResourceConflictException", 409)
+    ]
+    waits: list[float] = []
 
-    _, report = run_apply(state_dir, port, plan)
+    _, report = run_apply(state_dir, fake, plan, settings=fast_settings(sleep=waits.append))
 
     assert outcomes(report)["anycompany-default"] is Outcome.APPLIED
-    assert [(c["region"], c["status"]) for c in traffic_calls(emu)] == [(EAST, 409), (EAST, 200)]
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == split(80)
+    assert [c.region for c in fake.ops("UpdateTrafficDistribution")] == [EAST, EAST]
+    assert waits == [fast_settings().poll_interval]  # waited once before sending it again
+    assert distribution(fake).telephony == split(80)
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@dataclass
+class OutageAfterRefresh(FakeConnect):
+    """The fake, except that `outage` stops answering right after the first read of the instance."""
 
-
-class RegionOutage(ClientFactory):
-    """Real clients for the emulator, except that a Region in `down` is reached on a closed port."""
-
-    def __init__(self, emu: Emulator) -> None:
-        super().__init__(endpoint_url=emu.url, limiter=RateLimiter(rate=0))
-        self.dead = ClientFactory(
-            endpoint_url=f"http://127.0.0.1:{closed_port()}", limiter=RateLimiter(rate=0)
-        )
-        self.down: set[str] = set()
-
-    def connect(self, target: Target) -> Any:
-        if target.region in self.down:
-            return self.dead.connect(target)
-        return super().connect(target)
-
-
-class OutageAfterRefresh(Connect):
-    """The boto3 port over `RegionOutage`: `region` stops answering right after the first read."""
-
-    def __init__(self, emu: Emulator, region: str) -> None:
-        self.outage = RegionOutage(emu)
-        super().__init__(self.outage)
-        self.region = region
+    outage: str = EAST
 
     def read_instance(
         self, spec: InstanceSpec, groups: Collection[str] | None, *, region: str
     ) -> LiveInstance:
         live = super().read_instance(spec, groups, region=region)
-        self.outage.down.add(self.region)
+        self.down.add(self.outage)
         return live
 
 
 def test_when_the_instance_region_goes_down_mid_apply_the_write_lands_in_the_other_and_is_verified_there(
-    emu: Emulator, state_dir: Path
+    fake: FakeConnect, state_dir: Path
 ) -> None:
-    plan = make_plan(state_dir, emulator_port(emu))
-    emu.clear_calls()
+    plan = make_plan(state_dir, fake)
+    outage = OutageAfterRefresh(demo_live(), outage=EAST)  # us-east-1 stops right after the refresh
 
-    # us-east-1 stops answering right after the refresh
-    report = Applier(OutageAfterRefresh(emu, EAST), None, fast_settings()).run(plan)
+    report = Applier(outage, None, fast_settings()).run(plan)
 
     traffic = report.results[0]
     assert (traffic.change.name, traffic.outcome, traffic.region) == (
@@ -279,41 +256,37 @@ def test_when_the_instance_region_goes_down_mid_apply_the_write_lands_in_the_oth
         Outcome.APPLIED,
         WEST,
     )
-    (update,) = traffic_calls(emu)  # the us-east-1 attempts never reached the service
-    assert (update["region"], update["status"]) == (WEST, 200)
-    read_backs = [c for c in traffic_calls(emu, "GetTrafficDistribution") if c["seq"] > update["seq"]]
-    assert [(c["region"], c["status"]) for c in read_backs] == [(WEST, 200)]
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == split(80)
+    (update,) = outage.ops("UpdateTrafficDistribution")  # us-east-1 failed at the status read
+    assert (update.region, update.target) == (WEST, DEFAULT_GROUP_ARN)
+    after = outage.calls[outage.calls.index(update) :]
+    assert [c.region for c in after if c.operation == "GetTrafficDistribution"] == [WEST]
+    assert distribution(outage).telephony == split(80)
     # Queue writes have no other Region to go to: they fail, clearly, and nothing else is hurt.
     assert [r.outcome for r in report.results[1:]] == [Outcome.FAILED, Outcome.FAILED]
     assert "cannot reach the Connect endpoint" in report.results[1].message
+    assert {c.region for c in outage.ops("UpdateQueueOutboundCallerConfig")} == {EAST}
 
 
 def test_a_group_someone_else_was_updating_is_not_overwritten_once_it_is_active_again(
-    emu: Emulator, port: Connect, state_dir: Path
+    fake: FakeConnect, state_dir: Path
 ) -> None:
     """UPDATE_IN_PROGRESS means another update is landing: once it has, ours is stale."""
-    plan = make_plan(state_dir, port)
-    emu.set_group_status(DEFAULT_GROUP, "UPDATE_IN_PROGRESS")
+    plan = make_plan(state_dir, fake)
+    fake.busy[DEFAULT_GROUP] = 2
 
-    def their_update_lands() -> None:
-        emu.set_traffic_distribution(DEFAULT_GROUP, telephony=split(60), agents=split(60), status="ACTIVE")
+    def their_update_lands(_: float) -> None:
+        fake.set_distribution(DEFAULT_GROUP, telephony=split(60), agents=split(60))
 
-    timer = threading.Timer(0.3, their_update_lands)
-    timer.start()
-    try:
-        with Journal(str(state_dir.parent / "journal.jsonl")) as journal:
-            _, report = run_apply(
-                state_dir, port, plan, journal=journal, settings=fast_settings(poll_interval=0.05)
-            )
-    finally:
-        timer.join()
+    with Journal(str(state_dir.parent / "journal.jsonl")) as journal:
+        _, report = run_apply(
+            state_dir, fake, plan, journal=journal, settings=fast_settings(sleep=their_update_lands)
+        )
 
     traffic = report.results[0]
     assert traffic.outcome is Outcome.STALE
     assert traffic.message == "changed while the group was busy (telephony, agents); not overwritten"
-    assert traffic_calls(emu) == []
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == split(60)
+    assert fake.ops("UpdateTrafficDistribution") == []
+    assert distribution(fake).telephony == split(60)
     assert [r.outcome for r in report.results[1:]] == [Outcome.APPLIED, Outcome.APPLIED]
     assert not report.ok
     # Nothing was written to the group, so rolling this apply back leaves it alone too.
