@@ -1,11 +1,14 @@
 """Eventually consistent reads: the read-back rides out a lag it can wait for, and reports one it cannot.
 
-Amazon Connect may answer a read straight after a write with the old values. The emulator's
-``read_lag`` option reproduces that deterministically: after a write, the next N reads of that
-queue or group show its values from before the write. Each read-back attempt of the applier is one
-read (a DescribeQueue, a GetTrafficDistribution, or one SearchQueues listing for a large batch),
-so a lag of N reads is seen by exactly N attempts, whatever the machine's speed. The applier's
-sleeps between attempts are recorded instead of slept.
+Amazon Connect may answer a read straight after a write with the old values. Each read-back
+attempt of the applier is one read (a DescribeQueue, a GetTrafficDistribution, or one SearchQueues
+listing for a large batch), so a lag of N reads is seen by exactly N attempts, whatever the
+machine's speed. The applier's sleeps between attempts are recorded instead of slept.
+
+How the read-back rides a lag out is the applier's decision, checked on the in-memory port, whose
+`lag` serves the stale reads. The emulator's ``read_lag`` option serves them end to end, through
+real boto3: the read-backs and the plans made while a lag lasts, and a large batch read back
+through SearchQueues pages.
 """
 
 from __future__ import annotations
@@ -24,24 +27,140 @@ from reconciler.applying.applier import Applier
 from reconciler.applying.journal import ChangeVerified, Journal, Record
 from reconciler.applying.journal import read as read_journal
 from reconciler.applying.results import Outcome, Report
+from reconciler.applying.verify import BULK_READ_BACK
 from reconciler.connect import Connect
 
 from ..reliability.helpers import desired_tree, fixture
-from ..support.connect import (
-    emulator_port,
-    fast_settings,
-    live_group,
-    live_queue,
-    make_plan,
-    outcomes,
-    run_apply,
-    writes,
-)
-from ..support.demo import DEFAULT_GROUP, EAST, WEST, copy_demo
+from ..support.connect import emulator_port, fast_settings, make_plan, outcomes, run_apply, writes
+from ..support.demo import DEFAULT_GROUP, EAST, QUEUES, WEST, copy_demo, write_desired
+from ..support.fake_connect import FakeConnect
 
 UNVERIFIED = "written, but reading it back never showed the planned values"
 ATTEMPTS = 4  # the verify budget of these tests: four reads of each change
 CHANGES = ("anycompany-default", "Sales", "Support")  # the demo plan: one group, then two queues
+WRITTEN = (DEFAULT_GROUP, QUEUES["Sales"], QUEUES["Support"])  # the resources it writes
+
+
+def journal_events(path: Path, event: str) -> list[Record]:
+    return [r for r in read_journal(str(path)) if r.event == event]
+
+
+# -- the read-back's rules, on the in-memory port -------------------------------------------------
+
+
+def lagging(fake: FakeConnect, reads: int, *resource_ids: str) -> None:
+    """After its next write, each resource's next `reads` reads show its values from before."""
+    fake.lag.update(dict.fromkeys(resource_ids, reads))
+
+
+def fake_apply(
+    state: Path, fake: FakeConnect, journal_path: Path, **settings: Any
+) -> tuple[Report, list[float]]:
+    """Plan and apply `state` on the fake with a journal, recording the applier's sleeps."""
+    plan = make_plan(state, fake)
+    fake.calls.clear()
+    slept: list[float] = []
+    with Journal(str(journal_path)) as journal:
+        _, report = run_apply(
+            state,
+            fake,
+            plan,
+            journal=journal,
+            settings=fast_settings(verify_attempts=ATTEMPTS, sleep=slept.append, **settings),
+        )
+    return report, slept
+
+
+def fake_read_backs(fake: FakeConnect) -> Counter[str]:
+    """Reads made after the first write (the read-backs), by operation."""
+    first = fake.calls.index(fake.writes()[0])
+    reads = ("GetTrafficDistribution", "DescribeQueue", "SearchQueues")
+    return Counter(c.operation for c in fake.calls[first:] if c.operation in reads)
+
+
+@pytest.mark.parametrize("lag", [1, 2, ATTEMPTS - 1])
+def test_a_lag_within_the_verify_budget_is_ridden_out(
+    fake: FakeConnect, state_dir: Path, tmp_path: Path, lag: int
+) -> None:
+    lagging(fake, lag, *WRITTEN)
+    journal_path = tmp_path / "journal.jsonl"
+
+    report, slept = fake_apply(state_dir, fake, journal_path, verify_delay=0.25)
+
+    assert outcomes(report) == dict.fromkeys(CHANGES, Outcome.APPLIED)
+    assert report.ok
+    verified = journal_events(journal_path, "change-verified")
+    assert sorted((r.name, r.attempts) for r in verified if isinstance(r, ChangeVerified)) == [
+        (name, lag + 1) for name in sorted(CHANGES)
+    ]
+    assert journal_events(journal_path, "change-unverified") == []
+    # lag stale reads and the one that showed the values, for the group and for each queue
+    assert fake_read_backs(fake) == {"GetTrafficDistribution": lag + 1, "DescribeQueue": 2 * (lag + 1)}
+    backoff = [0.25 * 2**i for i in range(lag)]
+    assert slept == backoff + backoff  # the group's batch, then the queues' batch
+    assert len(fake.writes()) == 3  # stale reads never lead to writing again
+
+
+def test_a_lag_longer_than_the_verify_budget_fails_the_change_without_writing_again(
+    fake: FakeConnect, state_dir: Path, tmp_path: Path
+) -> None:
+    lagging(fake, ATTEMPTS, *WRITTEN)  # one read more than the budget has
+    journal_path = tmp_path / "journal.jsonl"
+
+    report, _ = fake_apply(state_dir, fake, journal_path)
+
+    assert outcomes(report) == dict.fromkeys(CHANGES, Outcome.FAILED)
+    assert {r.message for r in report.results} == {UNVERIFIED}
+    assert not report.ok
+    assert [c.operation for c in fake.writes()] == [
+        "UpdateTrafficDistribution",
+        "UpdateQueueOutboundCallerConfig",
+        "UpdateQueueOutboundCallerConfig",
+    ]
+    assert fake_read_backs(fake) == {"GetTrafficDistribution": ATTEMPTS, "DescribeQueue": 2 * ATTEMPTS}
+    assert sorted(
+        getattr(r, "name", "") for r in journal_events(journal_path, "change-unverified")
+    ) == sorted(CHANGES)
+    assert journal_events(journal_path, "change-verified") == []
+    # the writes landed: only the reads had not caught up
+    group = fake.groups[DEFAULT_GROUP].distribution
+    assert group is not None and group.telephony == {EAST: 80, WEST: 20}
+    assert fake.queues[QUEUES["Sales"]].caller_id_name == "AnyCompany Sales Team"
+
+
+def test_a_plan_right_after_a_verified_lagged_apply_is_empty(
+    fake: FakeConnect, state_dir: Path, tmp_path: Path
+) -> None:
+    lagging(fake, 2, *WRITTEN)
+    report, _ = fake_apply(state_dir, fake, tmp_path / "journal.jsonl")
+    assert report.ok
+    assert set(fake.lag.values()) == {0}  # the read-backs outlasted every lag
+
+    assert make_plan(state_dir, fake).changes == ()
+
+
+def test_a_large_batch_whose_listings_never_show_the_values_is_failed(
+    fake: FakeConnect, tmp_path: Path
+) -> None:
+    # Every demo queue renamed: more than BULK_READ_BACK, so read back with SearchQueues listings.
+    assert len(QUEUES) > BULK_READ_BACK
+    state = write_desired(
+        tmp_path / "state", queues={name: {"callerIdName": f"{name} (renamed)"} for name in QUEUES}
+    )
+    lagging(fake, ATTEMPTS, *QUEUES.values())
+    journal_path = tmp_path / "journal.jsonl"
+
+    report, _ = fake_apply(state, fake, journal_path)
+
+    assert report.count(Outcome.FAILED) == len(QUEUES)
+    assert {r.message for r in report.results} == {UNVERIFIED}
+    assert sorted(c.target for c in fake.writes()) == sorted(QUEUES.values())  # each written once
+    assert fake_read_backs(fake) == {"SearchQueues": ATTEMPTS}  # one listing per attempt
+    assert len(journal_events(journal_path, "change-unverified")) == len(QUEUES)
+    assert all(q.caller_id_name == f"{q.name} (renamed)" for q in fake.queues.values())
+
+
+# -- end to end: the emulator's read lag, through real boto3 --------------------------------------
 
 Lagged = Callable[[int], tuple[Emulator, Connect]]
 
@@ -57,25 +176,6 @@ def lagged(start_emulator: Callable[..., Emulator]) -> Lagged:
     return start
 
 
-def apply_recorded(
-    state: Path, port: Connect, journal_path: Path, **settings: Any
-) -> tuple[Report, list[float]]:
-    """Plan and apply `state` with a journal, recording the applier's sleeps instead of sleeping."""
-    slept: list[float] = []
-    with Journal(str(journal_path)) as journal:
-        _, report = run_apply(
-            state,
-            port,
-            journal=journal,
-            settings=fast_settings(verify_attempts=ATTEMPTS, sleep=slept.append, **settings),
-        )
-    return report, slept
-
-
-def journal_events(path: Path, event: str) -> list[Record]:
-    return [r for r in read_journal(str(path)) if r.event == event]
-
-
 def read_backs(emu: Emulator) -> Counter[str]:
     """Reads of the written resources made after the first write (the read-backs), by operation."""
     calls = emu.calls()
@@ -85,62 +185,21 @@ def read_backs(emu: Emulator) -> Counter[str]:
     )
 
 
-@pytest.mark.parametrize("lag", [1, 2, ATTEMPTS - 1])
-def test_a_lag_within_the_verify_budget_is_ridden_out(lagged: Lagged, tmp_path: Path, lag: int) -> None:
-    emu, port = lagged(lag)
-    state = copy_demo(tmp_path / "state")
-    journal_path = tmp_path / "journal.jsonl"
-
-    report, slept = apply_recorded(state, port, journal_path, verify_delay=0.25)
-
-    assert outcomes(report) == dict.fromkeys(CHANGES, Outcome.APPLIED)
-    assert report.ok
-    verified = journal_events(journal_path, "change-verified")
-    assert sorted((r.name, r.attempts) for r in verified if isinstance(r, ChangeVerified)) == [
-        (name, lag + 1) for name in sorted(CHANGES)
-    ]
-    assert journal_events(journal_path, "change-unverified") == []
-    # lag stale reads and the one that showed the values, for the group and for each queue
-    assert read_backs(emu) == {"GetTrafficDistribution": lag + 1, "DescribeQueue": 2 * (lag + 1)}
-    backoff = [0.25 * 2**i for i in range(lag)]
-    assert slept == backoff + backoff  # the group's batch, then the queues' batch
-    assert len(writes(emu)) == 3  # stale reads never lead to writing again
-
-
-def test_a_lag_longer_than_the_verify_budget_fails_the_change_without_writing_again(
-    lagged: Lagged, tmp_path: Path
-) -> None:
-    emu, port = lagged(ATTEMPTS)  # one read more than the budget has
-    state = copy_demo(tmp_path / "state")
-    journal_path = tmp_path / "journal.jsonl"
-
-    report, _ = apply_recorded(state, port, journal_path)
-
-    assert outcomes(report) == dict.fromkeys(CHANGES, Outcome.FAILED)
-    assert {r.message for r in report.results} == {UNVERIFIED}
-    assert not report.ok
-    assert [c["operation"] for c in writes(emu)] == [
-        "UpdateTrafficDistribution",
-        "UpdateQueueOutboundCallerConfig",
-        "UpdateQueueOutboundCallerConfig",
-    ]
-    assert read_backs(emu) == {"GetTrafficDistribution": ATTEMPTS, "DescribeQueue": 2 * ATTEMPTS}
-    assert sorted(
-        getattr(r, "name", "") for r in journal_events(journal_path, "change-unverified")
-    ) == sorted(CHANGES)
-    assert journal_events(journal_path, "change-verified") == []
-    # the writes landed: only the reads had not caught up
-    assert live_group(emu, DEFAULT_GROUP)["telephony"] == {EAST: 80, WEST: 20}
-    assert live_queue(emu, "Sales")["callerIdName"] == "AnyCompany Sales Team"
-
-
 def test_plans_after_a_lagged_apply_converge_once_the_lag_has_passed(lagged: Lagged, tmp_path: Path) -> None:
     lag = ATTEMPTS + 2  # the apply's read-backs use four of the six stale reads
     emu, port = lagged(lag)
     state = copy_demo(tmp_path / "state")
     saved = make_plan(state, port)
-    report, _ = apply_recorded(state, port, tmp_path / "journal.jsonl")
+    emu.clear_calls()
+    slept: list[float] = []
+    settings = fast_settings(verify_attempts=ATTEMPTS, sleep=slept.append)
+
+    _, report = run_apply(state, port, saved, settings=settings)
+
     assert report.count(Outcome.FAILED) == 3
+    assert {r.message for r in report.results} == {UNVERIFIED}
+    assert read_backs(emu) == {"GetTrafficDistribution": ATTEMPTS, "DescribeQueue": 2 * ATTEMPTS}
+    assert len(slept) == 2 * (ATTEMPTS - 1)  # the group's batch, then the queues' batch
     emu.clear_calls()
 
     planned: list[list[str]] = []
@@ -158,24 +217,13 @@ def test_plans_after_a_lagged_apply_converge_once_the_lag_has_passed(lagged: Lag
     assert writes(emu) == []
 
 
-def test_a_plan_right_after_a_verified_lagged_apply_is_empty(lagged: Lagged, tmp_path: Path) -> None:
-    emu, port = lagged(2)
-    state = copy_demo(tmp_path / "state")
-    report, _ = apply_recorded(state, port, tmp_path / "journal.jsonl")
-    assert report.ok
-    assert len(emu.state.lag) == 0  # the read-backs outlasted every lag
-
-    assert make_plan(state, port).changes == ()
-
-
-# -- many queue changes: read back with SearchQueues pages ---------------------------------------
-
-QUEUES = 520  # two SearchQueues pages of 500 per listing
+MANY_QUEUES = 520  # two SearchQueues pages of 500 per listing
 RENAMED = 15  # more than BULK_READ_BACK (10): read back in pages, not one DescribeQueue each
 
 
-def bulk_apply(tmp_path: Path, lag: int) -> tuple[Emulator, Report, list[Record]]:
-    with running_emulator(fixture(QUEUES, seed=4), read_lag=lag) as emu:
+def test_a_large_batch_re_reads_its_pages_until_they_show_the_values(tmp_path: Path) -> None:
+    lag = 2
+    with running_emulator(fixture(MANY_QUEUES, seed=4), read_lag=lag) as emu:
         state = desired_tree(emu, tmp_path / "state", rename=RENAMED, shift_groups=False)
         port = emulator_port(emu)
         made = make_plan(state, port)
@@ -183,12 +231,6 @@ def bulk_apply(tmp_path: Path, lag: int) -> tuple[Emulator, Report, list[Record]
         settings = fast_settings(verify_attempts=ATTEMPTS, sleep=lambda _: None)
         with Journal(str(tmp_path / "journal.jsonl")) as journal:
             report = Applier(port, journal, settings).run(made)
-        return emu, report, list(read_journal(str(tmp_path / "journal.jsonl")))
-
-
-def test_a_large_batch_re_reads_its_pages_until_they_show_the_values(tmp_path: Path) -> None:
-    lag = 2
-    emu, report, journal = bulk_apply(tmp_path, lag)
 
     assert report.count(Outcome.APPLIED) == RENAMED
     operations = Counter(c["operation"] for c in emu.calls())
@@ -196,16 +238,5 @@ def test_a_large_batch_re_reads_its_pages_until_they_show_the_values(tmp_path: P
     assert operations["DescribeQueue"] == 0
     # two pages for the refresh, then two for each read-back listing: lag stale ones and a fresh one
     assert operations["SearchQueues"] == 2 + 2 * (lag + 1)
-    attempts = [r.attempts for r in journal if isinstance(r, ChangeVerified)]
-    assert attempts == [lag + 1] * RENAMED
-
-
-def test_a_large_batch_whose_pages_never_show_the_values_is_failed(tmp_path: Path) -> None:
-    emu, report, journal = bulk_apply(tmp_path, ATTEMPTS)
-
-    assert report.count(Outcome.FAILED) == RENAMED
-    assert {r.message for r in report.results} == {UNVERIFIED}
-    operations = Counter(c["operation"] for c in emu.calls())
-    assert operations["UpdateQueueOutboundCallerConfig"] == RENAMED  # each written once
-    assert operations["SearchQueues"] == 2 + 2 * ATTEMPTS
-    assert sum(r.event == "change-unverified" for r in journal) == RENAMED
+    verified = journal_events(tmp_path / "journal.jsonl", "change-verified")
+    assert [r.attempts for r in verified if isinstance(r, ChangeVerified)] == [lag + 1] * RENAMED

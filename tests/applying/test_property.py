@@ -4,6 +4,8 @@ One emulator serves the whole module (its state is replaced for every example); 
 small on purpose: three queues, five numbers (two claimed to traffic distribution groups, one of
 them created in the replica Region), three whisper flows and two groups, the default one and one
 created in us-west-2. Live numbers are stored as IDs or as ARNs, as Connect may return either.
+It runs end to end, real boto3 against the emulator: the property holds only if what apply sends
+is what Connect accepts and stores under its own rules, which the in-memory port does not model.
 """
 
 from __future__ import annotations

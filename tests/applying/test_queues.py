@@ -1,4 +1,9 @@
-"""Queue writes: every field sent (desired over live), numbers as ARNs, nothing lost under `clear`."""
+"""Queue writes: every field sent (desired over live), numbers as ARNs, nothing lost under `clear`.
+
+These check the request body as botocore sends it and what Connect stores from it (the emulator's
+addressing rules, and both readings of fields a request leaves out), so they run end to end, real
+boto3 against the emulator.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """Read-back verification: a write counts as applied only once a read shows the planned values.
 
-Stale reads, which make AWS's bounded re-reads necessary, are served by the emulator's read_lag
-option and tested in test_eventual.py. Here are the other ways a read-back may not show the
-planned values: the read itself failing (a scripted fault on DescribeQueue), and another writer
-replacing the value between the write and its read-back (the emulator's admin API, called from
-the applier's own sleep between re-reads, so it is deterministic).
+Stale reads, which make AWS's bounded re-reads necessary, are tested in test_eventual.py. Here are
+the other ways a read-back may not show the planned values: the read itself failing, and another
+writer replacing the value between the write and its read-back (changed from the applier's own
+sleep between re-reads, so it is deterministic). The re-reads and their backoff are the applier's,
+checked on the in-memory port; a failing GetTrafficDistribution is also checked end to end, real
+boto3 against the emulator's scripted faults.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from reconciler.applying.journal import read as read_journal
 from reconciler.applying.results import Outcome
 from reconciler.connect import Connect
 
-from ..support.connect import fast_settings, live_queue, make_plan, outcomes, run_apply
-from ..support.demo import INSTANCE_ID, QUEUES, write_desired
+from ..support.connect import fast_settings, make_plan, outcomes, run_apply
+from ..support.demo import EAST, QUEUES, write_desired
+from ..support.fake_connect import FakeConnect, refused
 
 UNVERIFIED = "written, but reading it back never showed the planned values"
 
@@ -27,25 +29,24 @@ def one_queue(tmp_path: Path) -> Path:
     return write_desired(tmp_path / "state", queues={"Billing": {"callerIdName": "Billing desk"}})
 
 
-def fail_reads(emu: Emulator, nth: list[int]) -> None:
-    emu.set_faults(
-        {"scripted": [{"operation": "DescribeQueue", "nth": nth, "code": "ResourceNotFoundException"}]}
-    )
+def fail_reads(fake: FakeConnect, times: int) -> None:
+    """The next `times` DescribeQueue calls fail (apply makes none before its read-backs)."""
+    fake.fail["DescribeQueue"] = [
+        refused("DescribeQueue", EAST, "ResourceNotFoundException", 404) for _ in range(times)
+    ]
 
 
-def test_a_write_whose_read_back_never_shows_it_is_failed(
-    emu: Emulator, port: Connect, tmp_path: Path
-) -> None:
+def test_a_write_whose_read_back_never_shows_it_is_failed(fake: FakeConnect, tmp_path: Path) -> None:
     state = one_queue(tmp_path)
-    plan = make_plan(state, port)
-    fail_reads(emu, list(range(1, 50)))
+    plan = make_plan(state, fake)
+    fail_reads(fake, 49)
     slept: list[float] = []
     journal_path = tmp_path / "journal.jsonl"
 
     with Journal(str(journal_path)) as journal:
         _, report = run_apply(
             state,
-            port,
+            fake,
             plan,
             journal=journal,
             settings=fast_settings(verify_attempts=4, verify_delay=0.5, sleep=slept.append),
@@ -54,10 +55,10 @@ def test_a_write_whose_read_back_never_shows_it_is_failed(
     assert outcomes(report) == {"Billing": Outcome.FAILED}
     assert report.results[0].message == UNVERIFIED
     assert not report.ok
-    reads = [c for c in emu.calls() if c["operation"] == "DescribeQueue"]
-    assert len(reads) == 4  # bounded: verify_attempts reads, no more
+    assert len(fake.ops("DescribeQueue")) == 4  # bounded: verify_attempts reads, no more
     assert slept == [0.5, 1.0, 2.0]  # backing off between re-reads, none after the last one
-    assert live_queue(emu, "Billing")["callerIdName"] == "Billing desk"  # the write itself landed
+    assert fake.queues[QUEUES["Billing"]].caller_id_name == "Billing desk"  # the write itself landed
+    assert len(fake.writes()) == 1  # and it is never sent again
     events = [r.event for r in read_journal(str(journal_path))]
     assert events == [
         "apply-started",
@@ -68,17 +69,17 @@ def test_a_write_whose_read_back_never_shows_it_is_failed(
     ]
 
 
-def test_a_read_back_that_catches_up_counts_as_applied(emu: Emulator, port: Connect, tmp_path: Path) -> None:
+def test_a_read_back_that_catches_up_counts_as_applied(fake: FakeConnect, tmp_path: Path) -> None:
     state = one_queue(tmp_path)
-    plan = make_plan(state, port)
-    fail_reads(emu, [1, 2])
+    plan = make_plan(state, fake)
+    fail_reads(fake, 2)
     slept: list[float] = []
     journal_path = tmp_path / "journal.jsonl"
 
     with Journal(str(journal_path)) as journal:
         _, report = run_apply(
             state,
-            port,
+            fake,
             plan,
             journal=journal,
             settings=fast_settings(verify_delay=0.25, sleep=slept.append),
@@ -86,27 +87,27 @@ def test_a_read_back_that_catches_up_counts_as_applied(emu: Emulator, port: Conn
 
     assert outcomes(report) == {"Billing": Outcome.APPLIED}
     assert slept == [0.25, 0.5]
+    assert len(fake.ops("DescribeQueue")) == 3
     verified = [r for r in read_journal(str(journal_path)) if r.event == "change-verified"]
     assert [(r.name, r.attempts) for r in verified if isinstance(r, ChangeVerified)] == [("Billing", 3)]
 
 
 def test_a_write_replaced_by_someone_else_before_it_was_verified_is_failed(
-    emu: Emulator, port: Connect, tmp_path: Path
+    fake: FakeConnect, tmp_path: Path
 ) -> None:
     state = one_queue(tmp_path)
-    plan = make_plan(state, port)
-    fail_reads(emu, [1])  # the first read-back is lost; meanwhile Alice renames the queue
+    plan = make_plan(state, fake)
+    fail_reads(fake, 1)  # the first read-back is lost; meanwhile Alice renames the queue
 
     def alice_renames(_: float) -> None:
-        emu.set_queue_caller_config(INSTANCE_ID, QUEUES["Billing"], name="Billing (Alice)")
+        fake.set_queue(QUEUES["Billing"], caller_id_name="Billing (Alice)")
 
-    _, report = run_apply(state, port, plan, settings=fast_settings(sleep=alice_renames))
+    _, report = run_apply(state, fake, plan, settings=fast_settings(sleep=alice_renames))
 
     assert outcomes(report) == {"Billing": Outcome.FAILED}
     assert report.results[0].message == UNVERIFIED
-    assert live_queue(emu, "Billing")["callerIdName"] == "Billing (Alice)"  # and it is not overwritten
-    writes = [c for c in emu.calls() if c["operation"] == "UpdateQueueOutboundCallerConfig"]
-    assert len(writes) == 1
+    assert fake.queues[QUEUES["Billing"]].caller_id_name == "Billing (Alice)"  # and it is not overwritten
+    assert len(fake.writes()) == 1
 
 
 def test_a_traffic_write_is_verified_against_the_distribution(
