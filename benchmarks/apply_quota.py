@@ -58,7 +58,7 @@ def run(changes: int, argv: Sequence[str]) -> dict[str, Any]:
         with EmulatorProcess(path, quotas="aws", log_dir=tmp) as emu:
             tree = build_tree(emu.url, fixture, tmp / "desired", changes=changes, limit_client=True)
             emu.reset_quotas()
-            made = runs.Run(endpoint_url=emu.url).plan(str(tree.path))
+            made = runs.Run(endpoints=[emu.url]).plan(str(tree.path))
             if len(made.updates) != changes:
                 raise RuntimeError(f"expected {changes} changes in the plan, got {len(made.updates)}")
             emu.reset_quotas()
@@ -66,7 +66,7 @@ def run(changes: int, argv: Sequence[str]) -> dict[str, Any]:
             settings = Settings(verify_delay=0.1)
             with Journal(str(tmp / "journal.jsonl")) as journal:
                 started = time.time()
-                report = Applier(environment.connect_port(emu.url), journal, settings).run(made)
+                report = Applier(environment.connect_port([emu.url]), journal, settings).run(made)
                 finished = time.time()
             calls = emu.calls()
     outcomes = Counter(r.outcome.value for r in report.results)

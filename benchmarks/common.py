@@ -230,7 +230,7 @@ def build_tree(
     """
     started = time.perf_counter()
     limiter = None if limit_client else RateLimiter(rate=0)
-    files = run.Run(port=environment.connect_port(url, limiter)).export(instance_spec(fixture))
+    files = run.Run(port=environment.connect_port([url], limiter)).export(instance_spec(fixture))
     export_seconds = time.perf_counter() - started
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "instance.yaml").write_text(files["instance.yaml"], encoding="utf-8")

@@ -1,69 +1,136 @@
-"""`make demo`: the whole GitOps story against the embedded Connect emulator, in under a minute.
+"""`make demo`: the GitOps story against the embedded Connect emulator, chapter by chapter.
 
-validate -> plan (saved) -> apply the saved plan -> plan again (empty) -> someone changes a queue
-outside git -> drift catches it. Each step runs the real `reconciler` command in a subprocess, as
-a user or CI job would, against an emulator on a free 127.0.0.1 port with dummy credentials, so
-nothing here can reach AWS. Exit 0 when every step behaved as expected.
+1. The day-to-day loop: validate -> plan (saved) -> apply the saved plan -> plan again (empty) ->
+   someone changes a queue outside git -> drift catches it.
+2. A Region outage: us-east-1 goes down; the desired state is changed to move all telephony and
+   agents to us-west-2; plan and apply run from the replica in us-west-2; us-east-1 comes back and
+   the next plan is empty.
+
+Each step runs the real `reconciler` command in a subprocess, as a user or CI job would, against
+an emulator on a free 127.0.0.1 port with dummy credentials, so nothing here can reach AWS. The
+emulator behaves like the documented service (a group is busy for 2 s after each update). Exit 0
+when every step behaved as expected.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from connect_emulator.server import Emulator
 
 SALES_QUEUE = "0e000000-0000-4000-8000-000000000002"
 DEMO_INSTANCE = "4a1b2c3d-0000-4000-8000-000000000001"
+SOURCE, REPLICA = "us-east-1", "us-west-2"
 
 
-def _step(title: str, args: list[str], env: dict[str, str], expect: int) -> None:
-    print(f"\n$ reconciler {' '.join(args)}    # {title}", flush=True)
-    done = subprocess.run([sys.executable, "-m", "reconciler", *args], env=env, check=False)
-    if done.returncode != expect:
-        print(f"demo: expected exit {expect}, got {done.returncode}", file=sys.stderr)
-        raise SystemExit(1)
+class Demo:
+    def __init__(self, emu: Emulator, work: Path, state_dir: str) -> None:
+        self.emu = emu
+        self.work = work
+        self.state_dir = state_dir
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RECONCILER_"))}
+        self.env.update(
+            AWS_ENDPOINT_URL_CONNECT=emu.url,
+            AWS_ACCESS_KEY_ID="AKIADEMODEMODEMO0000",
+            AWS_SECRET_ACCESS_KEY="demo",
+            AWS_REGION=SOURCE,
+            AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+            AWS_EC2_METADATA_DISABLED="true",
+            # the apply lock and the group directory stay in the scratch folder: a RECONCILER_LOCK
+            # of the user's own (dynamodb://TABLE) would otherwise send the demo's apply to AWS
+            RECONCILER_LOCK=f"file://{work / 'locks'}",
+            XDG_CACHE_HOME=str(work / "cache"),
+        )
+
+    def step(self, title: str, args: list[str], expect: int) -> None:
+        print(f"\n$ reconciler {' '.join(args)}    # {title}", flush=True)
+        done = subprocess.run([sys.executable, "-m", "reconciler", *args], env=self.env, check=False)
+        if done.returncode != expect:
+            print(f"demo: expected exit {expect}, got {done.returncode}", file=sys.stderr)
+            raise SystemExit(1)
+
+    def say(self, text: str) -> None:
+        print(f"\n# {text}", flush=True)
+
+    def chapter(self, title: str) -> None:
+        print(f"\n{'=' * 78}\n{title}\n{'=' * 78}", flush=True)
+
+
+def day_to_day(demo: Demo) -> None:
+    demo.chapter("1. Day to day: review a plan, apply it, catch drift")
+    plan_file, s = str(demo.work / "demo.plan.json"), ["--state-dir", demo.state_dir]
+    demo.step("check the YAML, no AWS calls", ["validate", *s], 0)
+    demo.step("what would change (exit 2: changes)", ["plan", *s, "--out", plan_file, "--detailed-exitcode"], 2)
+    demo.step(
+        "apply exactly the saved plan",
+        ["apply", plan_file, *s, "--auto-approve", "--journal", str(demo.work / "apply.jsonl")],
+        0,
+    )
+    demo.step("plan again: nothing left to do", ["plan", *s, "--detailed-exitcode"], 0)
+    demo.say("someone renames the Sales caller ID in the Connect console, outside git")
+    demo.emu.set_queue_caller_config(DEMO_INSTANCE, SALES_QUEUE, name="Sales (temp)")
+    demo.step("the scheduled drift check catches it (exit 2: drift)", ["drift", *s], 2)
+    demo.say("put it back as git has it, so the next chapter starts clean")
+    demo.step("apply", [*["apply", *s], "--auto-approve", "--journal", str(demo.work / "fix.jsonl")], 0)
+
+
+def region_outage(demo: Demo) -> None:
+    demo.chapter(f"2. A Region outage: {SOURCE} fails, traffic moves to {REPLICA} through git")
+    state = demo.work / "failover-state"
+    shutil.copytree(demo.state_dir, state)
+    demo.say(f"{SOURCE} stops answering: every call signed for it fails as an outage does")
+    demo.emu.set_region_down(SOURCE, True)
+    demo.say(f"the on-call engineer's pull request: all telephony and agents to {REPLICA}")
+    _edit(state / "anycompany-demo" / "instance.yaml", _all_to(REPLICA))
+    s = ["--state-dir", str(state)]
+    demo.step(f"the plan is read from the replica in {REPLICA} (exit 2: changes)", ["plan", *s, "--detailed-exitcode"], 2)
+    demo.step(
+        f"apply writes to {REPLICA}, which answers",
+        ["apply", *s, "--auto-approve", "--journal", str(demo.work / "failover.jsonl")],
+        0,
+    )
+    demo.say(f"{SOURCE} comes back")
+    demo.emu.set_region_down(SOURCE, False)
+    demo.step("the next plan is empty: git and Connect agree", ["plan", *s, "--detailed-exitcode"], 0)
+
+
+def _all_to(region: str) -> Callable[[dict[str, Any]], None]:
+    def change(doc: dict[str, Any]) -> None:
+        for group in doc["trafficDistributionGroups"].values():
+            for field in ("telephony", "agents"):
+                if field in group:
+                    group[field] = {r: (100 if r == region else 0) for r in group[field]}
+            if "signIn" in group:
+                group["signIn"] = {**group["signIn"], region: True}
+
+    return change
+
+
+def _edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(doc)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
+CHAPTERS = (day_to_day, region_outage)
 
 
 def main(state_dir: str = "desired-state") -> int:
     with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as work, Emulator(port=0) as emu:
         print(f"Connect emulator (demo state) listening on {emu.url}")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(
-            AWS_ENDPOINT_URL_CONNECT=emu.url,
-            AWS_ACCESS_KEY_ID="AKIADEMODEMODEMO0000",
-            AWS_SECRET_ACCESS_KEY="demo",
-            AWS_REGION="us-east-1",
-            AWS_CONFIG_FILE=os.devnull,
-            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-            AWS_EC2_METADATA_DISABLED="true",
-            # the apply lock too stays in the scratch folder: a RECONCILER_LOCK of the user's own
-            # (dynamodb://TABLE) would otherwise send the demo's apply to real AWS
-            RECONCILER_LOCK=f"file://{Path(work, 'locks')}",
-        )
-        plan_file = str(Path(work, "demo.plan.json"))
-        journal = str(Path(work, "apply.jsonl"))
-        s = ["--state-dir", state_dir]
-        _step("check the YAML, no AWS calls", ["validate", *s], env, 0)
-        _step(
-            "what would change (exit 2: changes)",
-            ["plan", *s, "--out", plan_file, "--detailed-exitcode"],
-            env,
-            2,
-        )
-        _step(
-            "apply exactly the saved plan",
-            ["apply", plan_file, *s, "--auto-approve", "--journal", journal],
-            env,
-            0,
-        )
-        _step("plan again: nothing left to do", ["plan", *s, "--detailed-exitcode"], env, 0)
-        print("\n# someone renames the Sales caller ID in the Connect console, outside git", flush=True)
-        emu.set_queue_caller_config(DEMO_INSTANCE, SALES_QUEUE, name="Sales (temp)")
-        _step("the scheduled drift check catches it (exit 2: drift)", ["drift", *s], env, 2)
+        demo = Demo(emu, Path(work), state_dir)
+        for chapter in CHAPTERS:
+            chapter(demo)
         print(f"\nDemo finished: {len(emu.calls())} API calls served by the emulator, all on 127.0.0.1.")
     return 0
 

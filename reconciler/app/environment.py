@@ -9,26 +9,68 @@ from __future__ import annotations
 
 import math
 import os
+import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from reconciler.applying.lock import Backend, FileBackend
+from reconciler.desired.patterns import ENDPOINT_RE, REGION_RE
 from reconciler.errors import ReconcilerError
 
 if TYPE_CHECKING:
     from reconciler.connect import Connect, RateLimiter
 
 RATE_ENV = "RECONCILER_RATE_LIMIT"
+_CREDENTIALS = re.compile(r"(://)[^/@\s]*@")
 LOCK_ENV = "RECONCILER_LOCK"
 
 
-def connect_port(endpoint_url: str | None = None, limiter: RateLimiter | None = None) -> Connect:
-    """The boto3 port for one run: one client factory, one rate limiter for every instance."""
+def connect_port(endpoints: Sequence[str] = (), limiter: RateLimiter | None = None) -> Connect:
+    """The boto3 port for one run: one client factory, one rate limiter for every instance.
+
+    `endpoints` are the `--endpoint-url` values: `URL` for every Region, `REGION=URL` for one.
+    """
     from reconciler.connect import ClientFactory, Connect
 
+    default, per_region = parse_endpoints(endpoints)
     factory = ClientFactory(
-        endpoint_url=endpoint_url, limiter=limiter or rate_limiter(os.environ.get(RATE_ENV))
+        endpoint_url=default,
+        region_endpoints=per_region,
+        limiter=limiter or rate_limiter(os.environ.get(RATE_ENV)),
     )
     return Connect(factory)
+
+
+def parse_endpoints(values: Sequence[str]) -> tuple[str | None, dict[str, str]]:
+    """`--endpoint-url` values -> (the URL for every Region, URLs by Region); clear errors."""
+    default: str | None = None
+    per_region: dict[str, str] = {}
+    for value in values:
+        region, sep, url = value.partition("=")
+        if not sep or "://" in region:
+            region, url = "", value
+        if not ENDPOINT_RE.fullmatch(url):
+            raise ReconcilerError(
+                f"--endpoint-url {redact(value)!r}: not a URL (http://HOST[:PORT] or https://...)"
+            )
+        if not region:
+            if default is not None:
+                raise ReconcilerError("--endpoint-url URL is given twice; use REGION=URL for a second Region")
+            default = url
+        elif not REGION_RE.fullmatch(region):
+            raise ReconcilerError(
+                f"--endpoint-url {redact(value)!r}: {region!r} is not a Region code like us-east-1"
+            )
+        elif region in per_region:
+            raise ReconcilerError(f"--endpoint-url names {region} twice")
+        else:
+            per_region[region] = url
+    return default, per_region
+
+
+def redact(text: str) -> str:
+    """`text` with any `user:password@` of a URL in it replaced, for messages and logs."""
+    return _CREDENTIALS.sub(r"\1***@", text)
 
 
 def rate_limiter(setting: str | None) -> RateLimiter:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -21,7 +22,7 @@ from reconciler.app import environment, git
 from reconciler.applying import journal as journals
 from reconciler.applying.applier import Applier
 from reconciler.applying.lock import held
-from reconciler.applying.reading import read_state
+from reconciler.applying.reading import read_state, wait_for_groups
 from reconciler.applying.results import Report
 from reconciler.applying.rollback import rollback_plan
 from reconciler.applying.settings import Settings
@@ -44,23 +45,41 @@ DEFAULT_STATE_DIR = "desired-state"
 class Run:
     """The stages of one command, sharing one port to Connect."""
 
-    def __init__(self, *, endpoint_url: str | None = None, port: ConnectPort | None = None) -> None:
-        self._endpoint_url = endpoint_url
+    def __init__(self, *, endpoints: Sequence[str] = (), port: ConnectPort | None = None) -> None:
+        self._endpoints = tuple(endpoints)
         if port is not None:
             self.__dict__["port"] = port
 
     @cached_property
     def port(self) -> ConnectPort:
-        return environment.connect_port(self._endpoint_url)
+        return environment.connect_port(self._endpoints)
 
     # --- reading and planning ---------------------------------------------------------------
 
-    def read(self, desired: DesiredState) -> LiveState:
-        """Every desired instance, with full distributions for the groups it manages."""
-        return read_state(self.port, [(i.spec, [g.key for g in i.groups]) for i in desired.instances])
+    def read(self, desired: DesiredState, *, wait_timeout: float = 0.0) -> LiveState:
+        """Every desired instance, with full distributions for the groups it manages; a managed
+        group that is busy (someone else's update in progress) is waited for up to `wait_timeout`."""
+        live = read_state(self.port, [(i.spec, [g.key for g in i.groups]) for i in desired.instances])
+        if wait_timeout <= 0:
+            return live
+        waited = []
+        for instance in desired.instances:
+            found = live.instance(instance.name)
+            if found is not None:
+                keys = [g.key for g in instance.groups]
+                found = wait_for_groups(self.port, found, instance.spec, keys, timeout=wait_timeout)
+                waited.append(found)
+        return LiveState(instances=tuple(waited))
 
     @paused()
-    def plan(self, state_dir: str, *, instance: str | None = None, changed_since: str | None = None) -> Plan:
+    def plan(
+        self,
+        state_dir: str,
+        *,
+        instance: str | None = None,
+        changed_since: str | None = None,
+        wait_timeout: float = 0.0,
+    ) -> Plan:
         """Load, read, plan, and stamp the plan with where and when it was made.
 
         With `changed_since`, updates to resources whose YAML is unchanged since that git revision
@@ -68,7 +87,7 @@ class Run:
         """
         before = git.desired_at(changed_since, state_dir) if changed_since else None
         desired = load_desired(state_dir, instance)
-        made = make_plan(desired, self.read(desired))
+        made = make_plan(desired, self.read(desired, wait_timeout=wait_timeout))
         if changed_since:
             made = scope.changed_since(made, desired, before, changed_since)
         meta = PlanMeta(
@@ -80,10 +99,13 @@ class Run:
         return made.model_copy(update={"meta": meta})
 
     @paused()
-    def drift(self, state_dir: str, *, instance: str | None, include_unmanaged: bool) -> DriftReport:
+    def drift(
+        self, state_dir: str, *, instance: str | None, include_unmanaged: bool, wait_timeout: float = 0.0
+    ) -> DriftReport:
         """Live vs desired for every managed resource (reads only)."""
         desired = load_desired(state_dir, instance)
-        return drift(desired, self.read(desired), include_unmanaged=include_unmanaged)
+        live = self.read(desired, wait_timeout=wait_timeout)
+        return drift(desired, live, include_unmanaged=include_unmanaged)
 
     def export(self, spec: InstanceSpec) -> dict[str, str]:
         """Desired-state YAML files for one live instance, every group read in full."""

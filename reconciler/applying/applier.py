@@ -96,7 +96,12 @@ class Applier:
             batch_results = self._run_batch(batch, live)
             results.extend(batch_results)
             failed = failed or any(r.outcome is Outcome.FAILED for r in batch_results)
-        report = Report(tuple(results), self.journal.path if self.journal else None)
+        notes = tuple(
+            f"{i.name}: {i.region} unreachable; read from the replica in {i.read_region}"
+            for i in live.instances
+            if i.read_region and i.read_region != i.region
+        )
+        report = Report(tuple(results), self.journal.path if self.journal else None, notes)
         self._record(ApplyFinished(summary={o.value: report.count(o) for o in Outcome if report.count(o)}))
         return report
 
@@ -167,6 +172,9 @@ class Applier:
         )
         try:
             region = self._send(change, spec)
+        except _Already as done:
+            self._finished(change, "already", str(done))
+            return Result(change, Outcome.ALREADY, str(done))
         except Stale as moved:
             self._finished(change, "stale", str(moved))
             return Result(change, Outcome.STALE, str(moved))
@@ -191,29 +199,35 @@ class Applier:
         self._record(ChangeFinished.about(change, outcome=outcome, message=message, code=code, region=region))
 
     def _send(self, change: Change, spec: InstanceSpec) -> str:
+        """Write the change in the Region its request names, else in the other one; the Region used.
+
+        Either Region serves the instance: a Region that does not answer (judged down by the port,
+        or failing now) is left for the other. A refusal (4xx) is final: the other Region would
+        refuse it too, and sending it twice would only confuse the record.
+        """
         request = change.request
         assert request is not None
-        if change.kind is Kind.QUEUE:
-            self.port.update_queue_outbound_caller_config(
-                spec, change.resource_id, request.body, region=request.region
-            )
-            return request.region
+        deadline = time.monotonic() + self.settings.wait_timeout  # one wait, whichever Region
         regions = [request.region] + [r for r in spec.regions if r != request.region]
         last: ConnectCallError | None = None
         for region in regions:
             try:
-                self._send_traffic(change, spec, region)
+                if change.kind is Kind.QUEUE:
+                    self.port.update_queue_outbound_caller_config(
+                        spec, change.resource_id, request.body, region=region
+                    )
+                else:
+                    self._send_traffic(change, spec, region, deadline)
                 return region
             except ConnectCallError as exc:
-                if not exc.retryable:
+                if not exc.unreachable:
                     raise
-                last = exc  # that Region's endpoint is failing: try the other one
+                last = exc  # that Region is not answering: try the other one
         assert last is not None
         raise last
 
-    def _send_traffic(self, change: Change, spec: InstanceSpec, region: str) -> None:
+    def _send_traffic(self, change: Change, spec: InstanceSpec, region: str, deadline: float) -> None:
         assert change.request is not None
-        deadline = time.monotonic() + self.settings.wait_timeout
         waited = False
         while True:
             status = self.port.group_status(spec, change.resource_arn, region=region)
@@ -239,9 +253,12 @@ class Applier:
             self.settings.sleep(self.settings.poll_interval)
 
     def _recheck_before_write(self, change: Change, spec: InstanceSpec) -> Result | None:
-        """The refresh is old: read this resource again now; a verdict when it must not be written."""
+        """The refresh is old: read this resource again now (in either Region); a verdict when it
+        must not be written."""
+        request = change.request
+        assert request is not None
         try:
-            values = verify.read_now(self.port, change, spec, spec.region)
+            values = verify.read_anywhere(self.port, change, spec, request.region)
         except ConnectCallError as exc:
             return Result(
                 change, Outcome.FAILED, f"not written: reading it again before the write failed: {exc}"
@@ -249,11 +266,14 @@ class Applier:
         return verify.verdict(change, values, "during the apply")
 
     def _recheck(self, change: Change, spec: InstanceSpec, region: str) -> None:
-        """Raise `Stale` when the group no longer has the values the change was planned against."""
+        """After waiting for a busy group: raise `Stale` when it moved from what the change was
+        planned against, `_Already` when someone else made this very change meanwhile."""
         values = verify.read_now(self.port, change, spec, region)
         result = verify.verdict(change, values, "while the group was busy")
         if result is not None and result.outcome is Outcome.STALE:
             raise Stale(result.message)
+        if result is not None and result.outcome is Outcome.ALREADY:
+            raise _Already(f"{result.message} (set by someone else while the group was busy)")
 
     # --- bookkeeping ------------------------------------------------------------------------
 
@@ -270,6 +290,10 @@ class Applier:
     def _record(self, record: Entry) -> None:
         if self.journal is not None and not self.settings.dry_run:
             self.journal.record(record)
+
+
+class _Already(Exception):
+    """The change's values were set by someone else while we waited: nothing to write."""
 
 
 def _region(change: Change) -> str | None:

@@ -90,7 +90,7 @@ class ChangeStarted(_ChangeRecord):
 
 class ChangeFinished(_ChangeRecord):
     event: Literal["change-finished"] = "change-finished"
-    outcome: Literal["sent", "failed", "stale"]
+    outcome: Literal["sent", "failed", "stale", "already"]
     message: str = ""
     code: str | None = None
     region: str | None = None

@@ -16,6 +16,7 @@ class Outcome(StrEnum):
     APPLIED = "applied"
     ALREADY = "already"  # live already had the planned values: nothing to write
     FAILED = "failed"
+    UNVERIFIED = "unverified"  # written, but not seen in Connect within the verify budget
     STALE = "stale"  # live changed since the plan: not overwritten
     SKIPPED = "skipped"  # blocked at plan time, or not attempted after --fail-fast
     WOULD_APPLY = "would-apply"  # dry run
@@ -33,6 +34,7 @@ class Result:
 class Report:
     results: tuple[Result, ...]
     journal: str | None = None
+    notes: tuple[str, ...] = ()  # e.g. an instance refreshed from its replica: its Region did not answer
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome is outcome)
@@ -43,5 +45,5 @@ class Report:
 
         Changes held back by --changed-since (reverts of changes made outside git) do not count.
         """
-        bad = (Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED)
+        bad = (Outcome.FAILED, Outcome.UNVERIFIED, Outcome.STALE, Outcome.SKIPPED)
         return not any(r.outcome in bad and not r.change.held for r in self.results)

@@ -47,7 +47,7 @@ def rollback_plan(records: list[Record], origin: str) -> Plan:
         end = finished.get(record.ident)
         if end is not None and end.outcome == "failed" and end.code in _REFUSED:
             continue  # Connect refused the write: nothing to undo
-        if end is not None and end.outcome == "stale":
+        if end is not None and end.outcome in ("stale", "already"):
             continue  # found changed by someone else before it was sent: nothing was written
         if record.restore is None:
             continue

@@ -1,7 +1,7 @@
 """How an apply behaves: waits, retries of read-back, the stale re-check, and its callbacks.
 
 Defaults suit real Connect: a busy group is waited for up to five minutes, writes are read back
-for about half a minute with backoff (reads are eventually consistent), and once the refresh is
+for up to two minutes with backoff (reads are eventually consistent), and once the refresh is
 30 s old each resource is read again right before its write. Tests shorten the waits and inject
 `sleep`; the CLI sets `on_result` to print progress.
 """
@@ -21,8 +21,10 @@ class Settings:
     dry_run: bool = False
     wait_timeout: float = 300.0
     poll_interval: float = 2.0
-    verify_attempts: int = 6
-    verify_delay: float = 0.5
+    verify_timeout: float = 120.0  # seconds to read a write back before calling it unverified
+    verify_attempts: int | None = None  # a cap on the read-backs too (tests); None: the time decides
+    verify_delay: float = 0.5  # first pause between read-backs, doubling to 8 s
     recheck_after: float = 30.0  # seconds: an older refresh is re-read per resource before writing
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
     on_result: Callable[[Result, int, int], None] = field(default=lambda r, i, n: None)

@@ -28,6 +28,7 @@ from reconciler.planning.values import GroupValues, QueueValues
 from reconciler.port import ConnectPort
 
 BULK_READ_BACK = 10  # more queue changes than this in a batch: verify them with SearchQueues
+ACTIVE = "ACTIVE"
 
 
 def read_now(port: ConnectPort, change: Change, spec: InstanceSpec, region: str) -> QueueValues | GroupValues:
@@ -36,6 +37,19 @@ def read_now(port: ConnectPort, change: Change, spec: InstanceSpec, region: str)
         return queue_values(port.describe_queue(spec, change.resource_id, region=region))
     distribution = port.traffic_distribution(spec, change.resource_arn, region=region)
     return distribution_values(distribution, spec.regions)
+
+
+def read_anywhere(
+    port: ConnectPort, change: Change, spec: InstanceSpec, first: str
+) -> QueueValues | GroupValues:
+    """`read_now` in `first`, or in the other Region of the pair when `first` does not answer."""
+    try:
+        return read_now(port, change, spec, first)
+    except ConnectCallError as exc:
+        if not exc.unreachable:
+            raise
+        other = next(r for r in spec.regions if r != first)
+        return read_now(port, change, spec, other)
 
 
 def verdict(change: Change, values: QueueValues | GroupValues, when: str) -> Result | None:
@@ -59,34 +73,48 @@ def read_back(
     settings: Settings,
     record: Callable[[Entry], None],
 ) -> Iterator[Result]:
-    """Each applied change once Connect shows it (or failed when it never does); others as given."""
-    attempts, delay, sleep = settings.verify_attempts, settings.verify_delay, settings.sleep
+    """Each applied change once Connect shows it; `unverified` when it never does in the budget.
+
+    Reads lag writes (AWS: typically seconds, sometimes minutes), and meanwhile may even answer
+    404 or 400 for what was just written: those count as "not visible yet", as does a group that
+    is still UPDATE_IN_PROGRESS. Re-reads back off (0.5 s, doubling to 8 s) until
+    `settings.verify_timeout` (and `verify_attempts`, when set) runs out.
+    """
     pending = [r for r in written if r.outcome is Outcome.APPLIED]
     yield from (r for r in written if r.outcome is not Outcome.APPLIED)
-    for attempt in range(attempts):
+    deadline = settings.clock() + settings.verify_timeout
+    delay, attempt = settings.verify_delay, 0
+    while pending:
+        attempt += 1
         still: list[Result] = []
         bulk = _bulk_queues(port, specs, pending)
         for result in pending:
             change = result.change
-            try:
-                seen = _seen(port, specs[change.instance], change, result.region, bulk)
-            except ConnectCallError:
-                seen = None
+            seen = _seen(port, specs[change.instance], change, result.region, bulk)
             if seen is not None and seen == change.expected.only(change.expected.sent()):
-                record(ChangeVerified.about(change, attempts=attempt + 1))
+                record(ChangeVerified.about(change, attempts=attempt))
                 yield result
             else:
                 still.append(result)
         pending = still
-        if not pending:
-            return
-        if attempt + 1 < attempts:  # no pointless wait after the last read
-            sleep(delay)
-            delay = min(delay * 2, 8.0)
+        left = deadline - settings.clock()
+        if not pending or left <= 0 or attempt == settings.verify_attempts:
+            break
+        settings.sleep(min(delay, left))
+        delay = min(delay * 2, 8.0)
+    budget = _duration(settings.verify_timeout)
     for result in pending:
-        message = "written, but reading it back never showed the planned values"
+        message = (
+            f"written, but Connect did not show the planned values within {budget} (its reads lag "
+            "writes); run `reconciler plan` in a few minutes: no change there confirms it"
+        )
         record(ChangeUnverified.about(result.change, message=message))
-        yield Result(result.change, Outcome.FAILED, message, result.region)
+        yield Result(result.change, Outcome.UNVERIFIED, message, result.region)
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes and rest else f"{minutes} min" if minutes else f"{rest} s"
 
 
 def _bulk_queues(
@@ -111,8 +139,22 @@ def _seen(
     change: Change,
     region: str | None,
     bulk: dict[str, Mapping[str, LiveQueue]],
-) -> dict[str, object]:
-    """Read in the Region that took the write: after a failover the other one may be down."""
+) -> dict[str, object] | None:
+    """What Connect shows now, read in the Region that took the write (after a failover the other
+    may be down) or, when that one stops answering, in the other; None while it shows nothing."""
     known = bulk.get(change.instance, {}).get(change.resource_id)
-    values = queue_values(known) if known else read_now(port, change, spec, region or spec.region)
-    return values.only(change.expected.sent())
+    if known is not None:
+        return queue_values(known).only(change.expected.sent())
+    first = region or spec.region
+    for where in (first, *(r for r in spec.regions if r != first)):
+        try:
+            if (
+                change.kind is Kind.TRAFFIC
+                and port.group_status(spec, change.resource_arn, region=where) != ACTIVE
+            ):
+                return None  # Connect shows a distribution only while the group is ACTIVE
+            return read_now(port, change, spec, where).only(change.expected.sent())
+        except ConnectCallError as exc:
+            if not exc.unreachable:
+                return None  # 404 or 400 for what was just written: not visible yet
+    return None

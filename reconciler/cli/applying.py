@@ -105,6 +105,14 @@ lock_option = click.option(
     metavar="SECONDS",
     help="How long to wait for a busy group.",
 )
+@click.option(
+    "--verify-timeout",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="How long to read a write back before reporting it unverified (Connect's reads lag writes).",
+)
 @lock_option
 @changed_since_option
 @endpoint_option
@@ -119,9 +127,10 @@ def apply(
     fail_fast: bool,
     journal_path: str | None,
     wait_timeout: float,
+    verify_timeout: float,
     lock: str,
     changed_since: str | None,
-    endpoint_url: str | None,
+    endpoint_url: tuple[str, ...],
     color: bool | None,
 ) -> None:
     """Execute a saved plan (PLANFILE), or make a plan and apply it.
@@ -129,7 +138,7 @@ def apply(
     Every change is checked against a fresh read first: one changed by someone else since the plan
     was made is skipped as stale, never overwritten. Exit 0 when all changes applied, 1 otherwise.
     """
-    runner = run.Run(endpoint_url=endpoint_url)
+    runner = run.Run(endpoints=endpoint_url)
     if planfile:
         if instance or changed_since:
             raise ReconcilerError(
@@ -137,7 +146,12 @@ def apply(
             )
         made = run.saved_plan(planfile, state_dir)
     else:
-        made = runner.plan(state_dir or run.DEFAULT_STATE_DIR, instance=instance, changed_since=changed_since)
+        made = runner.plan(
+            state_dir or run.DEFAULT_STATE_DIR,
+            instance=instance,
+            changed_since=changed_since,
+            wait_timeout=wait_timeout,
+        )
     if not made.updates:
         click.echo(render(made, "text", color=use_color(color)), nl=False)
         waiting = [c for c in made.blocked if not c.held]
@@ -148,7 +162,9 @@ def apply(
     if not dry_run and not auto_approve:
         click.echo(render(made, "text", color=use_color(color)), nl=False)
         _confirm(len(made.updates))
-    settings = Settings(fail_fast=fail_fast, dry_run=dry_run, wait_timeout=wait_timeout)
+    settings = Settings(
+        fail_fast=fail_fast, dry_run=dry_run, wait_timeout=wait_timeout, verify_timeout=verify_timeout
+    )
     report = _run_apply(
         runner, made, journal_path=journal_path, settings=settings, lock=lock, operation="apply"
     )
@@ -175,7 +191,7 @@ def rollback(
     auto_approve: bool,
     journal_path: str | None,
     lock: str,
-    endpoint_url: str | None,
+    endpoint_url: tuple[str, ...],
     color: bool | None,
 ) -> None:
     """Restore the values an apply replaced, from its JOURNAL.
@@ -191,7 +207,7 @@ def rollback(
         click.echo(render(made, "text", color=use_color(color)), nl=False)
         _confirm(len(made.updates))
     report = _run_apply(
-        run.Run(endpoint_url=endpoint_url),
+        run.Run(endpoints=endpoint_url),
         made,
         journal_path=journal_path,
         settings=Settings(dry_run=dry_run),

@@ -114,8 +114,10 @@ def cli() -> None:
 
 endpoint_option = click.option(
     "--endpoint-url",
-    metavar="URL",
-    help="Connect endpoint to use instead of boto3's own settings (AWS_ENDPOINT_URL_CONNECT, profiles).",
+    multiple=True,
+    metavar="[REGION=]URL",
+    help="Connect endpoint instead of boto3's own settings (AWS_ENDPOINT_URL_CONNECT, profiles): "
+    "URL for every Region, REGION=URL for one (repeatable; e.g. VPC endpoints).",
 )
 instance_option = click.option("--instance", metavar="NAME", help="Only this instance (its `instance.name`).")
 changed_since_option = click.option(
@@ -124,6 +126,20 @@ changed_since_option = click.option(
     help="Only change resources whose YAML changed since git revision REV; hold back reverting "
     "changes made outside git (for apply on merge).",
 )
+
+
+def wait_option(default: float) -> Callable[[F], F]:
+    return click.option(
+        "--wait-timeout",
+        default=default,
+        show_default=True,
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        help="How long to wait for a traffic distribution group that is busy (another update in "
+        "progress) before showing it blocked.",
+    )
+
+
 color_option = click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: only on a terminal)."
 )

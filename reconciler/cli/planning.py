@@ -18,6 +18,7 @@ from reconciler.cli.base import (
     reports_errors,
     state_dir_option,
     use_color,
+    wait_option,
 )
 from reconciler.gcpause import paused
 from reconciler.render import FORMATS, render
@@ -30,6 +31,7 @@ from reconciler.render.drift import render_drift
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--out", metavar="FILE", help="Save the plan (JSON) for `reconciler apply FILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@wait_option(30.0)
 @changed_since_option
 @endpoint_option
 @color_option
@@ -41,15 +43,18 @@ def plan(
     fmt: str,
     out: str | None,
     detailed_exitcode: bool,
+    wait_timeout: float,
     changed_since: str | None,
-    endpoint_url: str | None,
+    endpoint_url: tuple[str, ...],
     color: bool | None,
 ) -> None:
     """Read the live state, diff it against the desired state and print the plan.
 
     Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
     """
-    made = run.Run(endpoint_url=endpoint_url).plan(state_dir, instance=instance, changed_since=changed_since)
+    made = run.Run(endpoints=endpoint_url).plan(
+        state_dir, instance=instance, changed_since=changed_since, wait_timeout=wait_timeout
+    )
     if out:
         write_atomically(out, made.to_json())
     click.echo(render(made, fmt, color=use_color(color) and fmt == "text"), nl=False)
@@ -67,6 +72,7 @@ def plan(
     "--include-unmanaged", is_flag=True, help="Also list queues and groups that git does not mention."
 )
 @click.option("--out", metavar="FILE", help="Also write the report to FILE.")
+@wait_option(30.0)
 @endpoint_option
 @reports_errors
 @paused()
@@ -76,14 +82,15 @@ def drift(
     fmt: str,
     include_unmanaged: bool,
     out: str | None,
-    endpoint_url: str | None,
+    wait_timeout: float,
+    endpoint_url: tuple[str, ...],
 ) -> None:
     """Report how live Connect differs from the desired state. Never changes anything.
 
     Exit 0 no drift, 2 drift, 1 error.
     """
-    report = run.Run(endpoint_url=endpoint_url).drift(
-        state_dir, instance=instance, include_unmanaged=include_unmanaged
+    report = run.Run(endpoints=endpoint_url).drift(
+        state_dir, instance=instance, include_unmanaged=include_unmanaged, wait_timeout=wait_timeout
     )
     text = render_drift(report, fmt)
     if out:
@@ -115,7 +122,7 @@ def export(
     role_arn: str | None,
     out_dir: str | None,
     force: bool,
-    endpoint_url: str | None,
+    endpoint_url: tuple[str, ...],
 ) -> None:
     """Write desired-state YAML from a live instance (names, E.164 numbers, flow names)."""
     fields = {
@@ -128,6 +135,6 @@ def export(
         "roleArn": role_arn,
     }
     spec = run.instance_spec({k: v for k, v in fields.items() if v is not None})
-    files = run.Run(endpoint_url=endpoint_url).export(spec)
+    files = run.Run(endpoints=endpoint_url).export(spec)
     for path in write_export(files, out_dir or os.path.join("desired-state", name), force=force):
         click.echo(f"wrote {path}")

@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 from reconciler.desired.patterns import (
     ACCOUNT_RE,
     E164_RE,
+    ENDPOINT_RE,
     INSTANCE_ARN_RE,
     INVISIBLE,
     NAME_RE,
@@ -142,11 +143,23 @@ class InstanceSpec(_Frozen):
     role_arn: StrictStr | None = Field(
         default=None, alias="roleArn", pattern=ROLE_ARN_RE.pattern, description="IAM role to assume."
     )
+    endpoints: dict[Region, Annotated[StrictStr, Field(pattern=ENDPOINT_RE.pattern)]] | None = Field(
+        default=None,
+        description="Connect endpoint URL per Region of the pair, e.g. an interface VPC endpoint "
+        "(https://...). A Region not listed uses boto3's own settings.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> InstanceSpec:
         if self.region == self.replica_region:
             raise _rule(f"replicaRegion must differ from region (both are {self.region})", at="replicaRegion")
+        stray = sorted(set(self.endpoints or {}) - {self.region, self.replica_region})
+        if stray:
+            raise _rule(
+                f"endpoints names {', '.join(stray)}, not a Region of this instance "
+                f"({self.region}, {self.replica_region})",
+                at="endpoints",
+            )
         if UUID_RE.fullmatch(self.id):
             return self
         m = INSTANCE_ARN_RE.fullmatch(self.id)

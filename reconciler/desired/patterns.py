@@ -23,6 +23,7 @@ QUEUE_ARN_RE = re.compile(_ARN_HEAD + r"instance/" + _UUID + r"/queue/(" + _UUID
 FLOW_ARN_RE = re.compile(_ARN_HEAD + r"instance/" + _UUID + r"/contact-flow/(" + _UUID + r")$")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+ENDPOINT_RE = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")  # a URL: scheme, host, optional path
 
 _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 # Unicode gives control characters no name; these are the ones people type or paste.

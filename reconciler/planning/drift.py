@@ -60,6 +60,7 @@ class DriftReport(BaseModel):
     managed: int
     findings: tuple[Finding, ...]
     include_unmanaged: bool = False
+    notes: tuple[str, ...] = ()  # e.g. an instance read from its replica: its Region did not answer
 
     @property
     def has_drift(self) -> bool:
@@ -99,11 +100,17 @@ def drift(desired: DesiredState, live: LiveState, *, include_unmanaged: bool = F
         FindingKind.UNMANAGED: 4,
     }
     findings.sort(key=lambda f: (f.instance, order[f.finding], f.kind.value, f.name))
+    notes = tuple(
+        f"{i.name}: {i.region} unreachable; read from the replica in {i.read_region}"
+        for i in live.instances
+        if i.read_region and i.read_region != i.region
+    )
     return DriftReport(
         instances=tuple(i.name for i in desired.instances),
         managed=managed,
         findings=tuple(findings),
         include_unmanaged=include_unmanaged,
+        notes=notes,
     )
 
 

@@ -86,7 +86,10 @@ def _plan_instance(
         try:
             resolved_groups.append((group, resolver.group(group.key)))
         except Unresolved as exc:
-            problems.append(_problem(group.source, GROUPS, group.key, "", str(exc), "missing"))
+            if live.read_region and live.read_region != live.region:
+                changes.append(_unseen_group(instance, group, live))  # an outage, not a missing group
+            else:
+                problems.append(_problem(group.source, GROUPS, group.key, "", str(exc), "missing"))
     queues = [(q, _live_queue(q, resolver)) for q in instance.queues]
     twice = _defined_twice(resolved_groups, queues)
     problems.extend(twice)
@@ -245,6 +248,37 @@ def _group_change(
         source=str(group.source),
         key=group.key,
         order=spec.order or 0,
+    )
+
+
+def _unseen_group(instance: DesiredInstance, group: DesiredGroup, live: LiveInstance) -> Change:
+    """A group the replica's Region could not find while the source Region is down: blocked.
+
+    Groups live in the source Region; from the replica they are found by ARN (a key that is an
+    ARN, or an ID with accountId) or by the names this machine last saw listed. Guessing is not
+    an option when the change moves live calls, so the change waits, and says what would help.
+    """
+    reason = (
+        f"cannot find this group from {live.read_region}: groups live in {live.region}, which does not "
+        f"answer, and {live.read_region} does not list them; key it by its ARN to manage it during an outage"
+    )
+    return Change(
+        step=None,
+        instance=instance.name,
+        kind=Kind.TRAFFIC,
+        name=group.key,
+        resource_id=group.key,
+        resource_arn="",
+        action=Action.BLOCKED,
+        fields=(),
+        request=None,
+        fingerprint="",
+        planned_against=GroupValues(),
+        expected=GroupValues(),
+        reason=reason,
+        source=str(group.source),
+        key=group.key,
+        order=group.spec.order or 0,
     )
 
 

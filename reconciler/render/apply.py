@@ -10,8 +10,16 @@ import json
 
 from reconciler.applying.results import Outcome, Report, Result
 from reconciler.planning.plan import Plan
+from reconciler.render.values import clean
 
-_ORDER = (Outcome.APPLIED, Outcome.ALREADY, Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED)
+_ORDER = (
+    Outcome.APPLIED,
+    Outcome.ALREADY,
+    Outcome.FAILED,
+    Outcome.UNVERIFIED,
+    Outcome.STALE,
+    Outcome.SKIPPED,
+)
 
 
 def render_dry_run(plan: Plan, report: Report) -> str:
@@ -22,16 +30,18 @@ def render_dry_run(plan: Plan, report: Report) -> str:
         request = result.change.request
         assert request is not None
         step = result.change.step
-        lines.append(f"  {step}. {request.operation} in {request.region}: {request.method} {request.path}")
-        lines.append(f"     {result.change.address}")
-        body = json.dumps(request.body, indent=2, sort_keys=True, ensure_ascii=False)
+        call = f"{request.operation} in {clean(request.region)}: {request.method} {clean(request.path)}"
+        lines.append(f"  {step}. {call}")
+        lines.append(f"     {clean(result.change.address)}")
+        # JSON escapes every control character (ensure_ascii keeps bidi marks and the like out too)
+        body = json.dumps(request.body, indent=2, sort_keys=True, ensure_ascii=True)
         lines.extend(f"     {line}" for line in body.splitlines())
     if not sent:
         lines.append("  (none)")
     others = [r for r in report.results if r.outcome is not Outcome.WOULD_APPLY]
     if others:
         lines += ["", "Not sent:"]
-        lines.extend(f"  {r.change.address}: {r.outcome.value}: {r.message}" for r in others)
+        lines.extend(f"  {clean(r.change.address)}: {r.outcome.value}: {clean(r.message)}" for r in others)
     counts = ", ".join(f"{report.count(o)} {o.value}" for o in _ORDER if report.count(o))
     lines += [
         "",
@@ -44,16 +54,24 @@ def render_dry_run(plan: Plan, report: Report) -> str:
 
 def render_result(result: Result, done: int, total: int) -> str:
     """One progress line: `[3/12] applied  anycompany-demo/queue/Sales (us-east-1)`."""
-    where = f" ({result.region})" if result.region else ""
-    why = f": {result.message}" if result.message and result.outcome is not Outcome.APPLIED else ""
-    return f"[{done}/{total}] {result.outcome.value:<8} {result.change.address}{where}{why}"
+    where = f" ({clean(result.region)})" if result.region else ""
+    why = f": {clean(result.message)}" if result.message and result.outcome is not Outcome.APPLIED else ""
+    return f"[{done}/{total}] {result.outcome.value:<8} {clean(result.change.address)}{where}{why}"
 
 
 def render_summary(report: Report) -> str:
-    counts = ", ".join(f"{report.count(o)} {o.value}" for o in _ORDER)
-    text = f"Apply: {counts}."
+    counts = ", ".join(f"{report.count(o)} {o.value}" for o in _ORDER if o is not Outcome.UNVERIFIED)
+    if report.count(Outcome.UNVERIFIED):
+        counts += f", {report.count(Outcome.UNVERIFIED)} unverified"
+    text = "".join(f"{clean(note)}\n" for note in report.notes) + f"Apply: {counts}."
     if report.journal:
         text += f"\nJournal: {report.journal}"
+    if report.count(Outcome.UNVERIFIED):
+        text += (
+            "\nUnverified: written, but Connect's reads did not show them yet (they lag writes, "
+            "sometimes by minutes). Run `reconciler plan` in a few minutes: if they show no change, "
+            "they are done; if they do, apply again."
+        )
     if report.count(Outcome.STALE):
         text += "\nStale: changed in Connect by someone else since the plan, so not overwritten."
     if not report.ok:

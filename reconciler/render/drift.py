@@ -57,7 +57,7 @@ def summary(report: DriftReport) -> str:
 
 
 def render_drift_text(report: DriftReport) -> str:
-    lines: list[str] = []
+    lines: list[str] = [clean(note) for note in report.notes] + ([""] if report.notes else [])
     for kind in FindingKind:
         found = [f for f in report.findings if f.finding is kind]
         if not found:
@@ -85,7 +85,10 @@ def render_drift_text(report: DriftReport) -> str:
 
 
 def render_drift_markdown(report: DriftReport) -> str:
-    lines = ["## Amazon Connect drift", "", f"**{summary(report)}**", ""]
+    lines = ["## Amazon Connect drift", ""]
+    if report.notes:
+        lines += ["> [!WARNING]", *(f"> {mdsafe.text(note)}" for note in report.notes), ""]
+    lines += [f"**{summary(report)}**", ""]
     if not report.has_drift:
         return "\n".join(lines)
     if any("failover" in f.labels for f in report.findings):

@@ -35,6 +35,7 @@ from reconciler.render.values import (
     no_changes_line,
     ordered_risks,
     plural,
+    read_note,
     short_id,
     summaries_by_name,
     summary_line,
@@ -179,7 +180,11 @@ _TABLE_HEAD = "| step | kind | resource | changes | risks |\n|---:|---|---|---|-
 
 
 def _head(plan: Plan, multi: bool) -> str:
-    out = [MARKER, "## Amazon Connect plan", "", f"**{summary_line(plan)}**", ""]
+    out = [MARKER, "## Amazon Connect plan", ""]
+    notes = [note for note in (read_note(s) for s in plan.instances) if note]
+    if notes:
+        out += ["> [!WARNING]", *(f"> {md.text(note)}" for note in notes), ""]
+    out += [f"**{summary_line(plan)}**", ""]
     if not plan.has_changes:
         return "\n".join([*out, no_changes_line(plan), "", ""])
     risks = ordered_risks(r for c in plan.changes for r in c.risks)

@@ -28,6 +28,7 @@ from reconciler.render.values import (
     ordered_risks,
     plural,
     quote,
+    read_note,
     short_id,
     summaries_by_name,
     summary_line,
@@ -81,6 +82,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             ),
             "",
         ]
+    notes = [note for note in (read_note(s) for s in plan.instances) if note]
+    if notes:
+        lines += [paint.alarm(note) for note in notes] + [""]
     if plan.updates:
         blocked = "; blocked changes will not be applied" if plan.blocked else ""
         lines += [f"Steps are numbered in the order apply will run them{blocked}.", ""]

@@ -32,6 +32,16 @@ _MISSING = object()
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+def read_note(summary: InstanceSummary) -> str | None:
+    """What every output says first when an instance was read from its replica's Region."""
+    if not summary.read_region or summary.read_region == summary.region:
+        return None
+    return (
+        f"{clean(summary.name)}: {clean(summary.region)} unreachable; "
+        f"read from the replica in {clean(summary.read_region)}"
+    )
+
+
 def clean(text: str) -> str:
     """`text` with every non-printable character (controls, escapes, bidi marks...) as `\\uXXXX`."""
     if text.isprintable():

@@ -133,6 +133,9 @@ class FakeConnect:
             for group in self.groups.values():
                 read = _named(group, groups) or (bool(groups) and group.is_default)
                 visible = self._visible(group)
+                # Connect shows a distribution only while the group is ACTIVE (the port reads the
+                # status first and skips the distribution otherwise).
+                read = read and visible.status == "ACTIVE"
                 shown.append(visible if read else dataclasses.replace(visible, distribution=None))
             return dataclasses.replace(
                 self.instance,
