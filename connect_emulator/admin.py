@@ -37,18 +37,17 @@ from __future__ import annotations
 import enum
 import json
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
 from urllib.parse import unquote
 
 from connect_emulator.faults import FaultSpec, FaultSpecError
-from connect_emulator.fixture import GROUP_STATUSES, FixtureError
-from connect_emulator.lag import ReadLagError, group_key, queue_key
+from connect_emulator.fixture import FixtureError
+from connect_emulator.lag import ReadLag, ReadLagError, group_key, queue_key
+from connect_emulator.objects import GROUP_STATUSES, TrafficGroup
 from connect_emulator.ops_traffic import apply_distribution
-from connect_emulator.state import EmulatorState, TrafficGroup
+from connect_emulator.state import EmulatorState
 from connect_emulator.wire import Response, empty_response, json_response
-
-if TYPE_CHECKING:
-    from connect_emulator.server import Emulator
 
 
 class Unset(enum.Enum):
@@ -57,6 +56,36 @@ class Unset(enum.Enum):
 
 KEEP: Literal[Unset.KEEP] = Unset.KEEP
 Field = str | None | Literal[Unset.KEEP]
+
+
+class Controls(Protocol):
+    """What the admin API needs of an emulator; :class:`~connect_emulator.server.Emulator` has it.
+
+    The server calls this module for every ``/_emulator/`` request, so this module must not
+    import the server: it works on this small interface instead (the import graph stays
+    acyclic, and the routes can be tested against anything that has these members).
+    """
+
+    @property
+    def state(self) -> EmulatorState: ...
+
+    def replace_state(self, state: EmulatorState) -> None: ...
+
+    def calls(self) -> list[dict[str, Any]]: ...
+
+    def clear_calls(self) -> None: ...
+
+    @property
+    def faults(self) -> FaultSpec: ...
+
+    def set_faults(self, spec: FaultSpec | None) -> None: ...
+
+    @property
+    def read_lag(self) -> ReadLag: ...
+
+    def set_read_lag(self, lag: Mapping[str, Any] | None) -> None: ...
+
+    def reset_quotas(self) -> None: ...
 
 
 class AdminError(Exception):
@@ -138,7 +167,7 @@ def set_traffic_distribution(
 # -- HTTP --------------------------------------------------------------------------------------
 
 
-def handle_admin(emu: Emulator, method: str, path: str, body: bytes) -> Response:
+def handle_admin(emu: Controls, method: str, path: str, body: bytes) -> Response:
     try:
         return _route(emu, method, [unquote(p) for p in path.split("/") if p][1:], body)
     except AdminError as exc:
@@ -159,7 +188,7 @@ def _object(body: bytes) -> dict[str, Any]:
     return doc
 
 
-def _route(emu: Emulator, method: str, parts: list[str], body: bytes) -> Response:
+def _route(emu: Controls, method: str, parts: list[str], body: bytes) -> Response:
     match (method, parts):
         case ("GET", ["health"]):
             return json_response(200, {"ok": True})

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from connect_emulator.errors import invalid_parameter, not_found
+from connect_emulator.objects import Instance, PhoneNumber
 from connect_emulator.resources import (
     Call,
     number_arn,
@@ -27,7 +28,7 @@ from connect_emulator.resources import (
     resolve_instance,
     resolve_number,
 )
-from connect_emulator.state import EmulatorState, Instance, PhoneNumber
+from connect_emulator.state import EmulatorState
 
 
 def _summary(inst: Instance, n: PhoneNumber) -> dict[str, Any]:

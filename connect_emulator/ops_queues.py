@@ -36,6 +36,7 @@ from typing import Any
 
 from connect_emulator.errors import invalid_parameter, not_found
 from connect_emulator.lag import queue_key
+from connect_emulator.objects import Instance, Queue
 from connect_emulator.resources import (
     Call,
     flow_arn,
@@ -47,7 +48,7 @@ from connect_emulator.resources import (
     resolve_instance,
     resolve_number,
 )
-from connect_emulator.state import EmulatorState, Instance, Queue
+from connect_emulator.state import EmulatorState
 
 
 def hours_of_operation_id(inst: Instance) -> str:

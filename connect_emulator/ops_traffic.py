@@ -31,6 +31,7 @@ from typing import Any
 
 from connect_emulator.errors import invalid_request
 from connect_emulator.lag import group_key
+from connect_emulator.objects import Instance, TrafficGroup
 from connect_emulator.resources import (
     Call,
     group_arn,
@@ -39,7 +40,7 @@ from connect_emulator.resources import (
     resolve_group,
     resolve_instance,
 )
-from connect_emulator.state import EmulatorState, Instance, TrafficGroup
+from connect_emulator.state import EmulatorState
 
 
 def list_traffic_distribution_groups(state: EmulatorState, call: Call) -> dict[str, Any]:

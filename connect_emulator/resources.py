@@ -38,7 +38,8 @@ from botocore.model import OperationModel
 from connect_emulator.errors import ApiError, invalid_parameter, not_found
 from connect_emulator.lag import ReadLag
 from connect_emulator.model import token_error_code
-from connect_emulator.state import EmulatorState, Instance, PhoneNumber, TrafficGroup
+from connect_emulator.objects import Instance, PhoneNumber, TrafficGroup
+from connect_emulator.state import EmulatorState
 
 T = TypeVar("T")
 

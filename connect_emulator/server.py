@@ -20,16 +20,13 @@ trail its writes through the API, as AWS's eventually consistent reads may (see
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -37,12 +34,20 @@ from typing import Any
 from connect_emulator import admin, ops
 from connect_emulator.errors import ApiError
 from connect_emulator.faults import Fault, FaultInjector, FaultSpec
+from connect_emulator.httpd import HttpServer
 from connect_emulator.lag import ReadLag
 from connect_emulator.model import Router, parse_request, validate
 from connect_emulator.quotas import QuotaLimiter
 from connect_emulator.resources import Call, Options
 from connect_emulator.state import EmulatorState
-from connect_emulator.wire import Response, credential_scope, empty_response, error_response, json_response
+from connect_emulator.wire import (
+    Hangup,
+    Response,
+    credential_scope,
+    empty_response,
+    error_response,
+    json_response,
+)
 
 OMITTED_FIELDS = ("keep", "clear")
 LOG = logging.getLogger(__name__)
@@ -86,14 +91,14 @@ class Emulator:
         self._calls: list[dict[str, Any]] = []
         self._calls_lock = threading.Lock()
         self._seq = itertools.count(1)
-        self._server: _Server | None = None
+        self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def _bind(self) -> _Server:
+    def _bind(self) -> HttpServer:
         if self._server is None:
-            self._server = _Server((self.host, self.requested_port), self)
+            self._server = HttpServer((self.host, self.requested_port), self.handle)
         return self._server
 
     def start(self) -> Emulator:
@@ -114,9 +119,7 @@ class Emulator:
         server, self._server = self._server, None
         if server is None:
             return
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
+        server.stop_serving()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -212,8 +215,10 @@ class Emulator:
 
     # -- one request --------------------------------------------------------------------------
 
-    def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> Response | None:
-        """Answer one HTTP request; ``None`` means drop the connection without answering."""
+    def handle(
+        self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes
+    ) -> Response | Hangup:
+        """Answer one HTTP request (a :class:`Hangup` answers nothing)."""
         path, _, query = raw_path.partition("?")
         if path == "/_emulator" or path.startswith("/_emulator/"):
             return admin.handle_admin(self, method, path, body)
@@ -236,7 +241,7 @@ class Emulator:
         except Exception as exc:  # a bug in the emulator: answer like AWS would, and say why
             LOG.exception("emulator error in %s %s", method, raw_path)
             response = error_response(ApiError("InternalServiceException", f"emulator error: {exc!r}"))
-        if response is not None:
+        if isinstance(response, Response):
             entry["status"] = response.status
             entry["errorCode"] = response.headers.get("x-amzn-ErrorType")
         with self._calls_lock:
@@ -252,7 +257,7 @@ class Emulator:
         headers: Mapping[str, str],
         body: bytes,
         entry: dict[str, Any],
-    ) -> Response | None:
+    ) -> Response | Hangup:
         access_key, region = credential_scope(headers, query)
         account = self._state.account_for(access_key)
         entry.update(region=region, account=account)
@@ -283,10 +288,10 @@ class Emulator:
         return json_response(status, out) if out is not None else empty_response(status)
 
 
-def _apply_fault(fault: Fault, entry: dict[str, Any]) -> Response | None:
+def _apply_fault(fault: Fault, entry: dict[str, Any]) -> Hangup:
     entry["fault"] = fault.reason
     if fault.kind == "drop":
-        return None
+        return Hangup()
     raise ApiError(fault.code, fault.message, fault.status)
 
 
@@ -295,76 +300,3 @@ def _body_for_log(body: bytes) -> Any:
         return json.loads(body) if body.strip() else None
     except ValueError:
         return body.decode("utf-8", "replace")
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "ConnectEmulator/1.0"
-    timeout = 120  # idle keep-alive connections are closed after this many seconds
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms stalls
-    server: _Server
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _dispatch(self) -> None:
-        body = self._read_body()
-        response = self.server.emulator.handle(self.command, self.path, dict(self.headers.items()), body)
-        if response is None:  # injected dropped connection
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.send_response(response.status)
-        for key, value in response.headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _dispatch
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
-        self.emulator = emulator
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        with self._open_lock:
-            sockets, self._open = list(self._open), set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from connect_emulator.fixture import EmulatorState
+from connect_emulator.state import EmulatorState
 from connect_emulator.testing import running_emulator
 from reconciler.app import run as workflow
 from reconciler.applying.applier import Outcome
