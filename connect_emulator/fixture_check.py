@@ -218,9 +218,18 @@ class _Reader:
         d = self.mapping(raw, path, GROUP_KEYS, parent)
         if inst.replica_region is None:
             raise self.fail(d, path, "traffic distribution groups need an instance with replicaRegion")
-        region = self.region(d, "region", path)
-        if region not in inst.regions:
-            raise self.fail(d, f"{path}.region", f"must be one of {', '.join(inst.regions)}", "region")
+        group_id = self.get(d, "id", path, str)
+        name = self.get(d, "name", path, str)
+        region = self.region(d, "region", path, required=False) or inst.region
+        if region != inst.region:
+            raise self.fail(
+                d,
+                f"{path}.region",
+                f"group {name} ({group_id}) is homed in {region}, but traffic distribution groups "
+                f"exist only in the instance's Region {inst.region} (Connect creates them in the "
+                "source Region only; the replica Region reaches them by ARN)",
+                "region",
+            )
         is_default = self.get(d, "isDefault", path, bool, default=False)
         telephony = self.distribution(d, "telephony", path, inst, int)
         agents = self.distribution(d, "agents", path, inst, int, required=False)
@@ -230,8 +239,8 @@ class _Reader:
         if sign_in is None and is_default:
             sign_in = dict.fromkeys(inst.regions, True)
         return TrafficGroup(
-            id=self.get(d, "id", path, str),
-            name=self.get(d, "name", path, str),
+            id=group_id,
+            name=name,
             region=region,
             is_default=is_default,
             status=self.get(d, "status", path, str, default="ACTIVE", choices=GROUP_STATUSES),

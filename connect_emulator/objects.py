@@ -53,7 +53,9 @@ class PhoneNumber:
 class TrafficGroup:
     id: str
     name: str
-    #: Home Region: where the group was created and where its bare ID resolves.
+    #: Home Region: where the group was created, where its bare ID resolves and which its ARN
+    #: names. Connect creates groups in the instance's (source) Region only, so a fixture can
+    #: set nothing else (:mod:`connect_emulator.fixture_check`).
     region: str
     is_default: bool
     status: str

@@ -5,8 +5,9 @@ reconciler must get right (see DESIGN.md, "Amazon Connect facts"):
 
 * an instance is reachable from its Region and its replica Region, by ID or by the ARN *of the
   calling Region* (``arn:aws:connect:{calling Region}:{account}:instance/{id}``);
-* a traffic distribution group resolves by bare ID only in its home Region; from the other
-  Region of the pair only its full ARN (which always names the home Region) works, else 404;
+* a traffic distribution group resolves by bare ID only in its home Region, which is always
+  the instance's (source) Region: Connect creates groups nowhere else. From the replica Region
+  only its full ARN (which names the home Region) works, else 404;
 * a phone number's ARN names Region R (the instance's Region for instance numbers, the group's
   home Region for group numbers). A bare UUID resolves only when the calling Region is R; the
   ARN ``arn:aws:connect:R:{account}:phone-number/{id}`` resolves from either Region of the pair;

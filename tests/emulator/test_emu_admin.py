@@ -17,7 +17,7 @@ from .helpers import (
     INSTANCE,
     NUMBER_1,
     NUMBER_2,
-    NUMBER_WEST_GROUP,
+    NUMBER_OVERFLOW_GROUP,
     QUEUE_BASIC,
     WEST,
     make_client,
@@ -52,7 +52,7 @@ def test_state_replace_refuses_bad_fixture(emu: Emulator, east: Any) -> None:
 
 def test_out_of_band_queue_change(emu: Emulator, east: Any) -> None:
     path = f"queues/{INSTANCE}/{QUEUE_BASIC}/outbound-caller-config"
-    arn = number_arn(NUMBER_WEST_GROUP, WEST)
+    arn = number_arn(NUMBER_OVERFLOW_GROUP)
     resp = admin(
         emu, "POST", path, {"callerIdName": "Drifted", "callerIdNumberId": arn, "outboundFlowId": None}
     )

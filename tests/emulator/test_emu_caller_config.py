@@ -21,7 +21,7 @@ from .helpers import (
     NUMBER_1,
     NUMBER_2,
     NUMBER_DEFAULT_GROUP,
-    NUMBER_WEST_GROUP,
+    NUMBER_OVERFLOW_GROUP,
     QUEUE_BASIC,
     QUEUE_CALLBACKS,
     WEST,
@@ -108,24 +108,32 @@ def test_missing_config_is_invalid_parameter(emu: Emulator) -> None:
     assert "must not be null" in resp.json()["Message"]
 
 
-def test_uuid_of_a_group_number_homed_elsewhere_is_not_found(east: Any, west: Any) -> None:
+@pytest.mark.parametrize("number", [NUMBER_DEFAULT_GROUP, NUMBER_OVERFLOW_GROUP])
+def test_uuid_of_a_group_number_from_the_other_region_is_not_found(east: Any, west: Any, number: str) -> None:
+    # the API reference: from the Region other than the group's, only the full ARN works
     with pytest.raises(ClientError) as exc:
-        update(east, OutboundCallerIdNumberId=NUMBER_WEST_GROUP)
+        update(west, OutboundCallerIdNumberId=number)
     assert error_of(exc) == ("ResourceNotFoundException", 404)
-    update(east, OutboundCallerIdNumberId=number_arn(NUMBER_WEST_GROUP, WEST))
-    assert caller_config(east)["OutboundCallerIdNumberId"] == NUMBER_WEST_GROUP
-    # the home Region of the group resolves the UUID; the other way round fails
-    update(west, OutboundCallerIdNumberId=NUMBER_WEST_GROUP)
+    update(west, OutboundCallerIdNumberId=number_arn(number))
+    assert caller_config(west)["OutboundCallerIdNumberId"] == number  # stored as the UUID
+    # the group's home Region takes either form
+    update(east, OutboundCallerIdNumberId=NUMBER_2)
+    update(east, OutboundCallerIdNumberId=number)
+    update(east, OutboundCallerIdNumberId=number_arn(number))
+    assert caller_config(east)["OutboundCallerIdNumberId"] == number
+
+
+def test_uuid_of_an_instance_number_from_the_replica_region_is_not_found(west: Any) -> None:
+    # undocumented; the emulator reads strictly: a UUID resolves only in the number's Region
     with pytest.raises(ClientError) as exc:
         update(west, OutboundCallerIdNumberId=NUMBER_1)
     assert error_of(exc) == ("ResourceNotFoundException", 404)
     update(west, OutboundCallerIdNumberId=number_arn(NUMBER_1))
-    update(east, OutboundCallerIdNumberId=NUMBER_DEFAULT_GROUP)
 
 
 def test_arn_with_wrong_region_is_not_found(east: Any) -> None:
     with pytest.raises(ClientError) as exc:
-        update(east, OutboundCallerIdNumberId=number_arn(NUMBER_WEST_GROUP, EAST))
+        update(east, OutboundCallerIdNumberId=number_arn(NUMBER_OVERFLOW_GROUP, WEST))
     assert error_of(exc) == ("ResourceNotFoundException", 404)
 
 

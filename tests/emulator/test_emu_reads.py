@@ -17,7 +17,7 @@ from .helpers import (
     INSTANCE,
     NUMBER_1,
     NUMBER_DEFAULT_GROUP,
-    NUMBER_WEST_GROUP,
+    NUMBER_OVERFLOW_GROUP,
     OVERFLOW_GROUP,
     OVERFLOW_GROUP_ARN,
     QUEUE_BASIC,
@@ -148,13 +148,15 @@ def test_search_queues_criteria(east: Any) -> None:
 
 def test_traffic_distribution_groups_listed_in_their_home_region(east: Any, west: Any) -> None:
     listed_east = east.list_traffic_distribution_groups()["TrafficDistributionGroupSummaryList"]
-    assert [(g["Id"], g["IsDefault"], g["Status"]) for g in listed_east] == [(DEFAULT_GROUP, True, "ACTIVE")]
-    assert listed_east[0]["Arn"] == DEFAULT_GROUP_ARN
-    assert listed_east[0]["InstanceArn"] == INSTANCE_ARN_EAST
-    listed_west = west.list_traffic_distribution_groups(InstanceId=INSTANCE)[
-        "TrafficDistributionGroupSummaryList"
+    assert [(g["Id"], g["IsDefault"], g["Status"]) for g in listed_east] == [
+        (DEFAULT_GROUP, True, "ACTIVE"),
+        (OVERFLOW_GROUP, False, "ACTIVE"),
     ]
-    assert [g["Arn"] for g in listed_west] == [OVERFLOW_GROUP_ARN]
+    assert [g["Arn"] for g in listed_east] == [DEFAULT_GROUP_ARN, OVERFLOW_GROUP_ARN]
+    assert listed_east[0]["InstanceArn"] == INSTANCE_ARN_EAST
+    # every group is homed in the source Region: the replica Region lists none (by default)
+    listed_west = west.list_traffic_distribution_groups(InstanceId=INSTANCE)
+    assert listed_west["TrafficDistributionGroupSummaryList"] == []
 
 
 def test_describe_and_get_traffic_distribution(east: Any, west: Any) -> None:
@@ -172,7 +174,7 @@ def test_describe_and_get_traffic_distribution(east: Any, west: Any) -> None:
         {"Region": WEST, "Enabled": False},
     ]
     assert "LastFailoverTime" not in dist
-    overflow = west.get_traffic_distribution(Id=OVERFLOW_GROUP)
+    overflow = west.get_traffic_distribution(Id=OVERFLOW_GROUP_ARN)
     assert "SignInConfig" not in overflow
     assert overflow["AgentConfig"]["Distributions"][0] == {"Region": EAST, "Percentage": 50}
 
@@ -187,12 +189,12 @@ def test_list_phone_numbers_by_target(east: Any, west: Any) -> None:
     for client in (east, west):
         numbers = client.list_phone_numbers_v2(TargetArn=OVERFLOW_GROUP_ARN)["ListPhoneNumbersSummaryList"]
         assert [(n["PhoneNumberId"], n["PhoneNumberArn"], n["TargetArn"]) for n in numbers] == [
-            (NUMBER_WEST_GROUP, number_arn(NUMBER_WEST_GROUP, WEST), OVERFLOW_GROUP_ARN)
+            (NUMBER_OVERFLOW_GROUP, number_arn(NUMBER_OVERFLOW_GROUP), OVERFLOW_GROUP_ARN)
         ]
     by_instance = east.list_phone_numbers_v2(InstanceId=INSTANCE)["ListPhoneNumbersSummaryList"]
-    assert len(by_instance) == 4  # R = us-east-1: three instance numbers and the default group's
-    in_region = west.list_phone_numbers_v2()["ListPhoneNumbersSummaryList"]
-    assert [n["PhoneNumberId"] for n in in_region] == [NUMBER_WEST_GROUP]
+    assert len(by_instance) == 5  # R = us-east-1: three instance numbers and the two groups'
+    # no number of the demo has its Region in us-west-2
+    assert west.list_phone_numbers_v2()["ListPhoneNumbersSummaryList"] == []
 
 
 def test_list_phone_numbers_filters(east: Any) -> None:
@@ -222,10 +224,10 @@ def test_describe_phone_number_addressing(east: Any, west: Any) -> None:
     assert summary["PhoneNumber"] == "+12065550100"
     assert summary["PhoneNumberStatus"] == {"Status": "CLAIMED"}
     assert summary["TargetArn"] == INSTANCE_ARN_EAST
-    # number of the us-west-2 group: UUID only in us-west-2, ARN from both
-    assert west.describe_phone_number(PhoneNumberId=NUMBER_WEST_GROUP)["ClaimedPhoneNumberSummary"]
-    arn = number_arn(NUMBER_WEST_GROUP, WEST)
-    assert east.describe_phone_number(PhoneNumberId=arn)["ClaimedPhoneNumberSummary"]["PhoneNumberArn"] == arn
+    # a number of a group (homed in us-east-1): UUID only in us-east-1, ARN from both
+    assert east.describe_phone_number(PhoneNumberId=NUMBER_OVERFLOW_GROUP)["ClaimedPhoneNumberSummary"]
+    arn = number_arn(NUMBER_OVERFLOW_GROUP)
+    assert west.describe_phone_number(PhoneNumberId=arn)["ClaimedPhoneNumberSummary"]["PhoneNumberArn"] == arn
     with pytest.raises(ClientError) as exc:
-        east.describe_phone_number(PhoneNumberId=NUMBER_WEST_GROUP)
+        west.describe_phone_number(PhoneNumberId=NUMBER_OVERFLOW_GROUP)
     assert error_of(exc) == ("ResourceNotFoundException", 404)

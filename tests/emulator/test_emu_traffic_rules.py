@@ -106,14 +106,14 @@ def test_invalid_updates_are_invalid_request(east: Any, kwargs: dict[str, Any], 
     assert east.get_traffic_distribution(Id=DEFAULT_GROUP)["TelephonyConfig"] == pct(100, 0)
 
 
-def test_sign_in_config_only_on_default_group(west: Any) -> None:
+def test_sign_in_config_only_on_default_group(east: Any) -> None:
     with pytest.raises(ClientError) as exc:
-        west.update_traffic_distribution(
+        east.update_traffic_distribution(
             Id=OVERFLOW_GROUP, TelephonyConfig=pct(50, 50), SignInConfig=sign_in(True, True)
         )
     assert error_of(exc) == ("InvalidRequestException", 400)
-    west.update_traffic_distribution(Id=OVERFLOW_GROUP, TelephonyConfig=pct(20, 80), AgentConfig=pct(20, 80))
-    assert west.get_traffic_distribution(Id=OVERFLOW_GROUP)["AgentConfig"] == pct(20, 80)
+    east.update_traffic_distribution(Id=OVERFLOW_GROUP, TelephonyConfig=pct(20, 80), AgentConfig=pct(20, 80))
+    assert east.get_traffic_distribution(Id=OVERFLOW_GROUP)["AgentConfig"] == pct(20, 80)
 
 
 @pytest.mark.parametrize("status", ["UPDATE_IN_PROGRESS", "CREATION_IN_PROGRESS", "PENDING_DELETION"])
@@ -143,24 +143,26 @@ def test_update_in_progress_window(start_emulator: Any) -> None:
     east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(100, 0))
 
 
-def test_replica_region_needs_the_full_arn(east: Any, west: Any) -> None:
+@pytest.mark.parametrize(
+    ("group", "arn"), [(DEFAULT_GROUP, DEFAULT_GROUP_ARN), (OVERFLOW_GROUP, OVERFLOW_GROUP_ARN)]
+)
+def test_replica_region_needs_the_full_arn(east: Any, west: Any, group: str, arn: str) -> None:
     calls: list[Callable[[], Any]] = [
-        lambda: west.get_traffic_distribution(Id=DEFAULT_GROUP),
-        lambda: west.describe_traffic_distribution_group(TrafficDistributionGroupId=DEFAULT_GROUP),
-        lambda: west.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(0, 100)),
-        lambda: east.get_traffic_distribution(Id=OVERFLOW_GROUP),
+        lambda: west.get_traffic_distribution(Id=group),
+        lambda: west.describe_traffic_distribution_group(TrafficDistributionGroupId=group),
+        lambda: west.update_traffic_distribution(Id=group, TelephonyConfig=pct(0, 100)),
     ]
     for call in calls:
         with pytest.raises(ClientError) as exc:
             call()
         assert error_of(exc) == ("ResourceNotFoundException", 404)
-    west.update_traffic_distribution(
-        Id=DEFAULT_GROUP_ARN, TelephonyConfig=pct(0, 100), AgentConfig=pct(0, 100)
-    )
-    assert east.get_traffic_distribution(Id=DEFAULT_GROUP_ARN)["TelephonyConfig"] == pct(0, 100)
-    assert east.get_traffic_distribution(Id=OVERFLOW_GROUP_ARN)["Id"] == OVERFLOW_GROUP
-    # the home Region accepts the ARN too
-    assert east.describe_traffic_distribution_group(TrafficDistributionGroupId=DEFAULT_GROUP_ARN)
+    west.update_traffic_distribution(Id=arn, TelephonyConfig=pct(0, 100), AgentConfig=pct(0, 100))
+    assert west.get_traffic_distribution(Id=arn)["Arn"] == arn  # the ARN names us-east-1
+    described = west.describe_traffic_distribution_group(TrafficDistributionGroupId=arn)
+    assert described["TrafficDistributionGroup"]["Arn"] == arn
+    # the home Region reads the write, by ID or by ARN
+    assert east.get_traffic_distribution(Id=group)["TelephonyConfig"] == pct(0, 100)
+    assert east.describe_traffic_distribution_group(TrafficDistributionGroupId=arn)
 
 
 def test_arn_naming_the_wrong_home_region_is_not_found(west: Any) -> None:

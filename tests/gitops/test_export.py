@@ -216,7 +216,7 @@ def test_names_that_would_read_back_as_ids_are_exported_by_id(
     groups = load(out / "instance.yaml")["trafficDistributionGroups"]
     assert list(groups) == [
         "anycompany-default",
-        f"arn:aws:connect:{WEST}:{ACCOUNT}:traffic-distribution-group/7d000000-0000-4000-8000-000000000002",
+        f"arn:aws:connect:{EAST}:{ACCOUNT}:traffic-distribution-group/7d000000-0000-4000-8000-000000000002",
     ]
     assert_plan_is_empty(out, managed=len(DEMO_GROUPS) + len(DEMO_QUEUES))
 

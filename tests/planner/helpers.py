@@ -42,9 +42,9 @@ IID = "4a1b2c3d-0000-4000-8000-000000000001"
 INSTANCE_ARN = f"arn:aws:connect:{EAST}:{ACCOUNT}:instance/{IID}"
 
 DEFAULT_GROUP = "7d000000-0000-4000-8000-000000000001"  # homed in us-east-1, IsDefault
-OVERFLOW_GROUP = "7d000000-0000-4000-8000-000000000002"  # homed in us-west-2
+OVERFLOW_GROUP = "7d000000-0000-4000-8000-000000000002"  # homed in us-east-1 too (groups live there)
 DEFAULT_ARN = f"arn:aws:connect:{EAST}:{ACCOUNT}:traffic-distribution-group/{DEFAULT_GROUP}"
-OVERFLOW_ARN = f"arn:aws:connect:{WEST}:{ACCOUNT}:traffic-distribution-group/{OVERFLOW_GROUP}"
+OVERFLOW_ARN = f"arn:aws:connect:{EAST}:{ACCOUNT}:traffic-distribution-group/{OVERFLOW_GROUP}"
 
 FLOW_DEFAULT = "f0000000-0000-4000-8000-000000000001"  # Default outbound (OUTBOUND_WHISPER)
 FLOW_SALES = "f0000000-0000-4000-8000-000000000002"  # Sales outbound whisper
@@ -56,7 +56,7 @@ NUM_1 = "90000000-0000-4000-8000-000000000001"  # +12065550100, instance
 NUM_2 = "90000000-0000-4000-8000-000000000002"  # +12065550101, instance
 NUM_3 = "90000000-0000-4000-8000-000000000003"  # +12065550102, instance
 NUM_TOLL = "90000000-0000-4000-8000-000000000004"  # +18885550199, default group (us-east-1)
-NUM_WEST = "90000000-0000-4000-8000-000000000005"  # +15035550123, overflow group (us-west-2)
+NUM_WEST = "90000000-0000-4000-8000-000000000005"  # +15035550123, overflow group (us-east-1)
 
 Q_BASIC = "0e000000-0000-4000-8000-000000000001"
 Q_SALES = "0e000000-0000-4000-8000-000000000002"
@@ -69,7 +69,7 @@ Q_CALLBACKS = "0e000000-0000-4000-8000-000000000008"  # no caller config at all
 Q_ESCALATIONS = "0e000000-0000-4000-8000-000000000009"
 Q_RETENTION = "0e000000-0000-4000-8000-00000000000a"
 Q_TECH = "0e000000-0000-4000-8000-00000000000b"
-Q_AFTER_HOURS = "0e000000-0000-4000-8000-00000000000c"  # number of the us-west-2 group, as an ARN
+Q_AFTER_HOURS = "0e000000-0000-4000-8000-00000000000c"  # number of the overflow group, as an ARN
 
 
 def number_arn(number_id: str, region: str = EAST) -> str:
@@ -130,7 +130,7 @@ def demo_live(**changes: Any) -> LiveInstance:
             _q(Q_ESCALATIONS, "Escalations", "AnyCompany Support", NUM_3, None),
             _q(Q_RETENTION, "Retention", "AnyCompany", NUM_1, None),
             _q(Q_TECH, "Tech Support", "AnyCompany Tech", NUM_3, FLOW_SUPPORT),
-            _q(Q_AFTER_HOURS, "After Hours", "AnyCompany", number_arn(NUM_WEST, WEST), None),
+            _q(Q_AFTER_HOURS, "After Hours", "AnyCompany", number_arn(NUM_WEST), None),
         ),
         flows=(
             LiveFlow(FLOW_DEFAULT, flow_arn(FLOW_DEFAULT), "Default outbound", "OUTBOUND_WHISPER"),
@@ -144,7 +144,7 @@ def demo_live(**changes: Any) -> LiveInstance:
             LivePhoneNumber(NUM_2, number_arn(NUM_2), "+12065550101", INSTANCE_ARN),
             LivePhoneNumber(NUM_3, number_arn(NUM_3), "+12065550102", INSTANCE_ARN),
             LivePhoneNumber(NUM_TOLL, number_arn(NUM_TOLL), "+18885550199", DEFAULT_ARN),
-            LivePhoneNumber(NUM_WEST, number_arn(NUM_WEST, WEST), "+15035550123", OVERFLOW_ARN),
+            LivePhoneNumber(NUM_WEST, number_arn(NUM_WEST), "+15035550123", OVERFLOW_ARN),
         ),
         groups=(
             LiveGroup(

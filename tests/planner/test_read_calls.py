@@ -129,8 +129,8 @@ def test_plan_of_2000_queues_makes_exactly_the_fewest_calls(
             ("SearchQueues", EAST): 4,
             ("ListContactFlows", EAST): 2,
             ("ListPhoneNumbersV2", EAST): 2 + GROUPS,
-            ("ListTrafficDistributionGroups", EAST): 2,
-            ("ListTrafficDistributionGroups", WEST): 2,
+            ("ListTrafficDistributionGroups", EAST): 3,
+            ("ListTrafficDistributionGroups", WEST): 1,
             ("DescribeTrafficDistributionGroup", EAST): 3,
             ("GetTrafficDistribution", EAST): 3,
         }
@@ -173,7 +173,7 @@ def test_every_page_is_read(tmp_path: Path, big: dict[str, Any], big_emu: Emulat
     west_group = next(g for g in instance.groups if g.name == "group-01")
     west_numbers = [n for n in instance.numbers if n.target_arn == west_group.arn]
     assert west_numbers
-    assert all(n.arn.startswith(f"arn:aws:connect:{WEST}:") for n in west_numbers)
+    assert all(n.arn.startswith(f"arn:aws:connect:{EAST}:") for n in west_numbers)
 
 
 def test_reader_returns_the_demo_snapshot(tmp_path: Path, start_emulator: Callable[..., Emulator]) -> None:
@@ -271,7 +271,7 @@ def test_a_failed_replica_read_names_the_replica_region(
     "key",
     [
         OVERFLOW_GROUP.upper(),
-        OVERFLOW_ARN.upper().replace("ARN:AWS:CONNECT:US-WEST-2", "arn:aws:connect:us-west-2"),
+        OVERFLOW_ARN.upper().replace("ARN:AWS:CONNECT:US-EAST-1", "arn:aws:connect:us-east-1"),
     ],
     ids=["upper-case-id", "arn-with-upper-case-id"],
 )

@@ -73,14 +73,14 @@ def test_group_by_name_id_or_arn(ref: str) -> None:
 
 @pytest.mark.parametrize(
     "ref",
-    ["+15035550123", NUM_WEST, NUM_WEST.upper(), number_arn(NUM_WEST, WEST)],
+    ["+15035550123", NUM_WEST, NUM_WEST.upper(), number_arn(NUM_WEST)],
     ids=["e164", "id", "ID", "arn"],
 )
 def test_number_by_e164_id_or_arn(ref: str) -> None:
     number = Resolver(demo_live()).number(ref)
     assert (number.id, number.arn) == (
         NUM_WEST,
-        f"arn:aws:connect:us-west-2:111122223333:phone-number/{NUM_WEST}",
+        f"arn:aws:connect:us-east-1:111122223333:phone-number/{NUM_WEST}",
     )
 
 
@@ -242,9 +242,7 @@ def test_a_group_id_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
 # --- numbers go as the full phone-number ARN, without `instance/` ---------------------------------
 
 
-@pytest.mark.parametrize(
-    "ref", ["+15035550123", NUM_WEST, number_arn(NUM_WEST, WEST)], ids=["e164", "id", "arn"]
-)
+@pytest.mark.parametrize("ref", ["+15035550123", NUM_WEST, number_arn(NUM_WEST)], ids=["e164", "id", "arn"])
 def test_a_number_of_a_group_created_in_us_west_2_is_sent_as_its_arn(tmp_path: Path, ref: str) -> None:
     desired = load_desired(tmp_path / "state", f'queues:\n  Sales:\n    callerIdNumber: "{ref}"\n')
 
@@ -253,7 +251,7 @@ def test_a_number_of_a_group_created_in_us_west_2_is_sent_as_its_arn(tmp_path: P
     assert change.request is not None
     assert change.request.region == EAST
     assert change.request.body["OutboundCallerConfig"]["OutboundCallerIdNumberId"] == (
-        f"arn:aws:connect:us-west-2:111122223333:phone-number/{NUM_WEST}"
+        f"arn:aws:connect:us-east-1:111122223333:phone-number/{NUM_WEST}"
     )
     assert "instance/" not in change.request.body["OutboundCallerConfig"]["OutboundCallerIdNumberId"]
 
@@ -274,9 +272,8 @@ def test_the_planned_number_arn_is_accepted_by_connect_where_the_uuid_is_not(
     state_dir = write_desired(tmp_path / "state", 'queues:\n  Sales:\n    callerIdNumber: "+15035550123"\n')
     (change,) = plan_against(emu, state_dir).changes
     assert change.request is not None
-    client = boto3.client(
-        **client_kwargs(emu, change.request.region), config=Config(retries={"total_max_attempts": 1})
-    )
+    # the group lives in us-east-1: from us-west-2 its number's UUID is refused, its ARN is not
+    client = boto3.client(**client_kwargs(emu, WEST), config=Config(retries={"total_max_attempts": 1}))
     body = change.request.body["OutboundCallerConfig"]
 
     with pytest.raises(ClientError) as refused:
