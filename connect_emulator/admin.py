@@ -25,7 +25,9 @@ POST     /_emulator/quotas/reset                                             ref
 =======  ==================================================================  =====================
 
 Queue fields: ``callerIdName``, ``callerIdNumberId``, ``outboundFlowId`` (a key that is absent is
-kept, ``null`` clears; values are stored verbatim, so an ARN or a dangling ID can be planted).
+kept, ``null`` clears; values are stored verbatim, so an ARN or a dangling ID can be planted), and
+``region``: whose copy changes when queue config is not replicated (default: the instance's
+Region; see :mod:`connect_emulator.replication`).
 Traffic fields: ``telephony``/``agents`` (Region -> percent), ``signIn`` (Region -> bool),
 ``status``. These changes show at once in API reads, ending any read lag of the resource they
 change (:mod:`connect_emulator.lag`); setting the read lag ends every lag in progress.
@@ -41,11 +43,13 @@ from collections.abc import Mapping
 from typing import Any, Literal, Protocol
 from urllib.parse import unquote
 
+from connect_emulator import replication
 from connect_emulator.faults import FaultSpec, FaultSpecError
 from connect_emulator.fixture import FixtureError
-from connect_emulator.lag import ReadLag, ReadLagError, group_key, queue_key
+from connect_emulator.lag import ReadLag, ReadLagError, group_key
 from connect_emulator.objects import GROUP_STATUSES, TrafficGroup
 from connect_emulator.ops_traffic import apply_distribution
+from connect_emulator.resources import Options
 from connect_emulator.state import EmulatorState
 from connect_emulator.wire import Response, empty_response, json_response
 
@@ -68,6 +72,9 @@ class Controls(Protocol):
 
     @property
     def state(self) -> EmulatorState: ...
+
+    @property
+    def options(self) -> Options: ...
 
     def replace_state(self, state: EmulatorState) -> None: ...
 
@@ -99,27 +106,36 @@ class AdminError(Exception):
 
 def set_queue_caller_config(
     state: EmulatorState,
+    options: Options,
     instance_id: str,
     queue_id: str,
     *,
     name: Field = KEEP,
     number_id: Field = KEEP,
     flow_id: Field = KEEP,
+    region: str | None = None,
 ) -> None:
-    """Set a queue's outbound caller config verbatim, bypassing the API rules."""
+    """Set a queue's outbound caller config verbatim, bypassing the API rules.
+
+    ``region`` (default: the instance's Region) picks the copy that changes when queue config
+    is not replicated, as :mod:`connect_emulator.replication` does for API writes.
+    """
     with state.lock:
         inst = next((i for i in state.instances if i.id == instance_id), None)
         queue = inst.queue(queue_id) if inst else None
         if inst is None or queue is None:
             raise AdminError(404, f"no queue {queue_id} in instance {instance_id}")
+        if region is not None and region not in inst.regions:
+            raise AdminError(400, f"region must be one of {', '.join(inst.regions)}")
+        target = replication.write_copy(inst, queue, region, options.queue_replication)
         if name is not KEEP:
-            queue.caller_id_name = name
+            target.caller_id_name = name
         if number_id is not KEEP:
-            queue.caller_id_number_id = number_id
+            target.caller_id_number_id = number_id
         if flow_id is not KEEP:
-            queue.outbound_flow_id = flow_id
-        queue.last_modified_time = time.time()
-        state.lag.forget(queue_key(inst.id, queue.id))
+            target.outbound_flow_id = flow_id
+        target.last_modified_time = time.time()
+        state.lag.forget(replication.lag_key(inst, queue, target))
         state.changed()
 
 
@@ -207,6 +223,7 @@ def _route(emu: Controls, method: str, parts: list[str], body: bytes) -> Respons
                 "name": ("callerIdName", "OutboundCallerIdName"),
                 "number_id": ("callerIdNumberId", "OutboundCallerIdNumberId"),
                 "flow_id": ("outboundFlowId", "OutboundFlowId"),
+                "region": ("region",),
             }
             changes: dict[str, Any] = {}
             for arg, keys in fields.items():
@@ -218,7 +235,7 @@ def _route(emu: Controls, method: str, parts: list[str], body: bytes) -> Respons
             unknown = set(doc) - {k for keys in fields.values() for k in keys}
             if unknown:
                 raise AdminError(400, f"unknown field {sorted(unknown)[0]!r}")
-            set_queue_caller_config(emu.state, instance_id, queue_id, **changes)
+            set_queue_caller_config(emu.state, emu.options, instance_id, queue_id, **changes)
             return empty_response(204)
         case ("POST", ["traffic-distribution", group_id]):
             doc = _object(body)

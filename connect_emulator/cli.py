@@ -91,6 +91,14 @@ def _describe_lag(lag: ReadLag) -> str:
     help="Eventual consistency: after a write, reads of that queue or group show its old values "
     "for this many milliseconds (with --read-lag too: until both have passed).",
 )
+@click.option(
+    "--queue-replication",
+    type=click.Choice(["shared", "none"]),
+    default="shared",
+    show_default=True,
+    help="Undocumented by AWS: shared: queue config written in either Region is read in both; "
+    "none: not replicated, each Region reads only its own writes.",
+)
 def emulator_command(
     state_file: Path | None,
     host: str,
@@ -102,6 +110,7 @@ def emulator_command(
     update_in_progress_seconds: float,
     read_lag_reads: int,
     read_lag_ms: float,
+    queue_replication: str,
 ) -> None:
     """Run the local Amazon Connect emulator until Ctrl-C."""
     try:
@@ -121,6 +130,7 @@ def emulator_command(
         omitted_fields=omitted_fields,
         update_in_progress_seconds=update_in_progress_seconds,
         read_lag=ReadLag(read_lag_reads, read_lag_ms),
+        queue_replication=queue_replication,
     )
     try:
         emu.start()

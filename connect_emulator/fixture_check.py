@@ -18,8 +18,10 @@ errors read ``demo.yaml:42: instances[0].queues[3].type: ...``. The result is a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +92,7 @@ class _Reader:
         loc = f"{self.source}:{line}" if line else self.source
         return FixtureError(f"{loc}: {path}: {message}")
 
-    def mapping(self, value: Any, path: str, allowed: set[str], parent: Any = None) -> dict[str, Any]:
+    def mapping(self, value: Any, path: str, allowed: Set[str], parent: Any = None) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(parent, path, f"expected a mapping, got {type(value).__name__}")
         for key in value:
@@ -313,6 +315,27 @@ class _Reader:
             last_modified_time=self.get(d, "lastModifiedTime", path, float, default=DEFAULT_TIME),
             last_modified_region=self.region(d, "lastModifiedRegion", path, required=False),
         )
+        self.references(d, path, inst, queue)
+        replica = d.get("replica")
+        if replica is not None:
+            where = f"{path}.replica"
+            if inst.replica_region is None:
+                raise self.fail(d, where, "a replica copy needs an instance with replicaRegion", "replica")
+            r = self.mapping(replica, where, REPLICA_KEYS, d)
+            queue.replica = dataclasses.replace(
+                queue,
+                caller_id_name=self.get(r, "callerIdName", where, str, default=None),
+                caller_id_number_id=self.get(r, "callerIdNumberId", where, str, default=None),
+                outbound_flow_id=self.get(r, "outboundFlowId", where, str, default=None),
+                last_modified_time=self.get(r, "lastModifiedTime", where, float, default=DEFAULT_TIME),
+                last_modified_region=self.region(r, "lastModifiedRegion", where, required=False),
+                tags=dict(queue.tags),
+            )
+            self.references(r, where, inst, queue.replica)
+        return queue
+
+    def references(self, d: dict[str, Any], path: str, inst: Instance, queue: Queue) -> None:
+        """The queue's outbound flow and caller ID number must be the instance's own."""
         if queue.outbound_flow_id is not None and inst.flow(queue.outbound_flow_id) is None:
             raise self.fail(d, f"{path}.outboundFlowId", "no such flow in this instance", "outboundFlowId")
         ref = queue.caller_id_number_id
@@ -320,51 +343,23 @@ class _Reader:
             raise self.fail(
                 d, f"{path}.callerIdNumberId", "no such phone number in this instance", "callerIdNumberId"
             )
-        return queue
 
 
-INSTANCE_KEYS = {
-    "id",
-    "account",
-    "region",
-    "replicaRegion",
-    "alias",
-    "createdTime",
-    "identityManagementType",
-    "status",
-    "inboundCallsEnabled",
-    "outboundCallsEnabled",
-    "tags",
-    "flows",
-    "phoneNumbers",
-    "trafficDistributionGroups",
-    "queues",
-}
-GROUP_KEYS = {
-    "id",
-    "name",
-    "region",
-    "isDefault",
-    "status",
-    "description",
-    "telephony",
-    "agents",
-    "signIn",
-    "lastFailoverTime",
-    "tags",
-}
-QUEUE_KEYS = {
-    "id",
-    "name",
-    "type",
-    "callerIdName",
-    "callerIdNumberId",
-    "outboundFlowId",
-    "description",
-    "hoursOfOperationId",
-    "maxContacts",
-    "status",
-    "tags",
-    "lastModifiedTime",
-    "lastModifiedRegion",
-}
+def _fields(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
+# The fields each kind of fixture mapping may have (anything else is refused as a typo).
+INSTANCE_KEYS = _fields(
+    "id account region replicaRegion alias createdTime identityManagementType status "
+    "inboundCallsEnabled outboundCallsEnabled tags flows phoneNumbers trafficDistributionGroups queues"
+)
+GROUP_KEYS = _fields(
+    "id name region isDefault status description telephony agents signIn lastFailoverTime tags"
+)
+QUEUE_KEYS = _fields(
+    "id name type callerIdName callerIdNumberId outboundFlowId description hoursOfOperationId "
+    "maxContacts status tags lastModifiedTime lastModifiedRegion replica"
+)
+#: The replica Region's own copy of a queue's caller config (``queue_replication="none"``).
+REPLICA_KEYS = _fields("callerIdName callerIdNumberId outboundFlowId lastModifiedTime lastModifiedRegion")

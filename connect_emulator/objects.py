@@ -87,6 +87,10 @@ class Queue:
     tags: dict[str, str] = field(default_factory=dict)
     last_modified_time: float = DEFAULT_TIME
     last_modified_region: str | None = None
+    #: The replica Region's own copy once the Regions' queue config has diverged, which only
+    #: happens with ``queue_replication="none"`` (:mod:`connect_emulator.replication`);
+    #: ``None``: both Regions read this object.
+    replica: Queue | None = field(default=None, repr=False)
 
 
 @dataclass

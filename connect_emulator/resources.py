@@ -57,6 +57,9 @@ class Options:
     update_in_progress_seconds: float = 0.0
     #: How long reads of a written resource keep showing its old values (see ``lag``; off: none).
     read_lag: ReadLag = field(default_factory=ReadLag)
+    #: ``shared``: one queue-config store for both Regions; ``none``: not replicated, each Region
+    #: reads its own writes only (see :mod:`connect_emulator.replication`).
+    queue_replication: str = "shared"
 
 
 @dataclass

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from connect_emulator import admin, ops
+from connect_emulator import admin, ops, replication
 from connect_emulator.errors import ApiError
 from connect_emulator.faults import Fault, FaultInjector, FaultSpec
 from connect_emulator.httpd import HttpServer
@@ -78,15 +78,23 @@ class Emulator:
         update_in_progress_seconds: float = 0.0,
         quota_rates: Mapping[str, float] | None = None,
         read_lag: ReadLag | int | Mapping[str, Any] | None = None,
+        queue_replication: str = replication.SHARED,
     ) -> None:
         if omitted_fields not in OMITTED_FIELDS:
             raise ValueError(f"omitted_fields must be 'keep' or 'clear', not {omitted_fields!r}")
+        if queue_replication not in replication.MODES:
+            raise ValueError(f"queue_replication must be 'shared' or 'none', not {queue_replication!r}")
         self._state = _load_state(state)
         self.host = host
         self.requested_port = port
         self.limiter = QuotaLimiter(quotas, quota_scale, rates=quota_rates)
         self.injector = FaultInjector(FaultSpec.parse(faults))
-        self.options = Options(omitted_fields, update_in_progress_seconds, ReadLag.parse(read_lag))
+        self.options = Options(
+            omitted_fields=omitted_fields,
+            update_in_progress_seconds=update_in_progress_seconds,
+            read_lag=ReadLag.parse(read_lag),
+            queue_replication=queue_replication,
+        )
         self.router = Router()
         self._calls: list[dict[str, Any]] = []
         self._calls_lock = threading.Lock()
@@ -190,10 +198,22 @@ class Emulator:
         name: admin.Field = admin.KEEP,
         number_id: admin.Field = admin.KEEP,
         flow_id: admin.Field = admin.KEEP,
+        region: str | None = None,
     ) -> None:
-        """Out-of-band change (drift); ``None`` clears a field, omitted keeps it."""
+        """Out-of-band change (drift); ``None`` clears a field, omitted keeps it.
+
+        ``region``: the Region whose copy changes when queue config is not replicated
+        (``queue_replication="none"``); default: the instance's own Region.
+        """
         admin.set_queue_caller_config(
-            self._state, instance_id, queue_id, name=name, number_id=number_id, flow_id=flow_id
+            self._state,
+            self.options,
+            instance_id,
+            queue_id,
+            name=name,
+            number_id=number_id,
+            flow_id=flow_id,
+            region=region,
         )
 
     def set_traffic_distribution(

@@ -212,4 +212,15 @@ def _dump_queue(q: Queue) -> dict[str, Any]:
     )
     if q.tags:
         out["tags"] = dict(q.tags)
+    if q.replica is not None:
+        r = q.replica
+        out["replica"] = _drop_none(
+            {
+                "callerIdName": r.caller_id_name,
+                "callerIdNumberId": r.caller_id_number_id,
+                "outboundFlowId": r.outbound_flow_id,
+                "lastModifiedTime": r.last_modified_time,
+                "lastModifiedRegion": r.last_modified_region,
+            }
+        )
     return out
