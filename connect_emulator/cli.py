@@ -71,8 +71,10 @@ def _describe_lag(lag: ReadLag) -> str:
 @click.option(
     "--update-in-progress-seconds",
     type=click.FloatRange(min=0),
-    default=0.0,
-    help="After UpdateTrafficDistribution the group is UPDATE_IN_PROGRESS this long.",
+    default=2.0,
+    show_default=True,
+    help="Undocumented by AWS: after UpdateTrafficDistribution the group is UPDATE_IN_PROGRESS "
+    "this long, and Get/UpdateTrafficDistribution are refused meanwhile (0: never).",
 )
 @click.option(
     "--read-lag",

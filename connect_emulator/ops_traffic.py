@@ -7,14 +7,19 @@ UpdateTrafficDistribution is refused with ``InvalidRequestException`` (400) unle
 * telephony and agent percentages are multiples of 10 and sum to 100;
 * a ``SignInConfig`` enables at least one Region, and is sent only for the default group
   (AWS documents InvalidRequestException for a sign-in config on a non-default group);
-* the group is ``ACTIVE``. AWS does not document the error for a group that is not ACTIVE
-  (the op also models ResourceConflictException, documented only as "a resource already has
-  that name"); following DESIGN.md the emulator answers InvalidRequestException 400 for every
-  other status, UPDATE_IN_PROGRESS included.
+* the group is ``ACTIVE``.
+
+Get and Update answer only while the group is ACTIVE (admin guide, "Set up traffic distribution
+groups"). The error for another status is undocumented (UpdateTrafficDistribution also models
+ResourceConflictException, documented only as "a resource already has that name"); the emulator
+answers InvalidRequestException 400 for every other status, UPDATE_IN_PROGRESS included, so a
+client must read the Status (Describe/List show it) rather than rely on the code.
 
 A successful update stores the given configs (an omitted AgentConfig/SignInConfig is kept), sets
-``LastFailoverTime`` to now when the telephony distribution changed, and, with the
-``update_in_progress_seconds`` option, makes the group report UPDATE_IN_PROGRESS for that long.
+``LastFailoverTime`` to now when the telephony distribution changed, and makes the group report
+UPDATE_IN_PROGRESS for ``update_in_progress_seconds`` (default 2 s; AWS documents the status
+but not how long it lasts; 0 turns the window off). Meanwhile Get and Update are refused as
+above, and DescribeTrafficDistributionGroup and ListTrafficDistributionGroups show the status.
 With the ``read_lag`` option, GetTrafficDistribution keeps showing the distribution (and
 LastFailoverTime) from before a recent update for a while (:mod:`connect_emulator.lag`); the
 group's status and the rules above always use the current state.
@@ -96,8 +101,15 @@ def _distributions(inst: Instance, values: dict[str, Any], field: str) -> list[d
     return [{"Region": r, field: values[r]} for r in inst.regions if r in values]
 
 
+def _require_active(g: TrafficGroup, now: float) -> None:
+    status = g.status_at(now)
+    if status != "ACTIVE":
+        raise invalid_request(f"Traffic distribution group {g.id} is {status}, not ACTIVE")
+
+
 def get_traffic_distribution(state: EmulatorState, call: Call) -> dict[str, Any]:
     inst, g = resolve_group(state, call, call.params["Id"])
+    _require_active(g, call.now)
     g = state.lag.view(group_key(g.id), g, call.now)
     out: dict[str, Any] = {
         "TelephonyConfig": {"Distributions": _distributions(inst, g.telephony, "Percentage")},
@@ -150,9 +162,7 @@ def update_traffic_distribution(state: EmulatorState, call: Call) -> None:
         sign_in = {d["Region"]: bool(d["Enabled"]) for d in _regions_of(inst, sign_in_cfg, "SignInConfig")}
         if not any(sign_in.values()):
             raise invalid_request("SignInConfig must enable at least one Region")
-    status = g.status_at(call.now)
-    if status != "ACTIVE":
-        raise invalid_request(f"Traffic distribution group {g.id} is {status}, not ACTIVE")
+    _require_active(g, call.now)
     state.lag.before_write(group_key(g.id), g, call.options.read_lag, call.now)
     apply_distribution(g, call.now, telephony, agents, sign_in)
     if call.options.update_in_progress_seconds > 0:

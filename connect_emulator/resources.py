@@ -53,8 +53,9 @@ class Options:
 
     #: ``keep``: UpdateQueueOutboundCallerConfig leaves omitted fields alone; ``clear``: removes them.
     omitted_fields: str = "keep"
-    #: After a successful UpdateTrafficDistribution the group reports UPDATE_IN_PROGRESS this long.
-    update_in_progress_seconds: float = 0.0
+    #: After a successful UpdateTrafficDistribution the group reports UPDATE_IN_PROGRESS this long
+    #: (undocumented; 0: never). Get/UpdateTrafficDistribution are refused meanwhile.
+    update_in_progress_seconds: float = 2.0
     #: How long reads of a written resource keep showing its old values (see ``lag``; off: none).
     read_lag: ReadLag = field(default_factory=ReadLag)
     #: ``shared``: one queue-config store for both Regions; ``none``: not replicated, each Region

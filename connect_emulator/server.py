@@ -75,7 +75,7 @@ class Emulator:
         quota_scale: float = 1.0,
         faults: FaultSpec | Mapping[str, Any] | str | Path | None = None,
         omitted_fields: str = "keep",
-        update_in_progress_seconds: float = 0.0,
+        update_in_progress_seconds: float = 2.0,
         quota_rates: Mapping[str, float] | None = None,
         read_lag: ReadLag | int | Mapping[str, Any] | None = None,
         queue_replication: str = replication.SHARED,

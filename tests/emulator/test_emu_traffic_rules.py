@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from connect_emulator.resources import Options
 from connect_emulator.server import Emulator
 
 from .helpers import (
@@ -126,6 +127,47 @@ def test_group_must_be_active(emu: Emulator, east: Any, status: str) -> None:
     east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
 
 
+@pytest.mark.parametrize("status", ["UPDATE_IN_PROGRESS", "CREATION_IN_PROGRESS", "DELETION_FAILED"])
+def test_get_answers_only_while_active(emu: Emulator, east: Any, west: Any, status: str) -> None:
+    emu.set_group_status(DEFAULT_GROUP, status)
+    for client, ident in ((east, DEFAULT_GROUP), (west, DEFAULT_GROUP_ARN)):
+        with pytest.raises(ClientError) as exc:
+            client.get_traffic_distribution(Id=ident)
+        assert error_of(exc) == ("InvalidRequestException", 400)
+        described = client.describe_traffic_distribution_group(TrafficDistributionGroupId=ident)
+        assert described["TrafficDistributionGroup"]["Status"] == status
+    listed = east.list_traffic_distribution_groups()["TrafficDistributionGroupSummaryList"]
+    assert [g["Status"] for g in listed] == [status, "ACTIVE"]
+    emu.set_group_status(DEFAULT_GROUP, "ACTIVE")
+    assert east.get_traffic_distribution(Id=DEFAULT_GROUP)["Id"] == DEFAULT_GROUP
+
+
+def test_the_emulator_default_is_a_two_second_busy_spell() -> None:
+    assert Options().update_in_progress_seconds == 2.0
+    with Emulator() as emu:  # not running_emulator: that one defaults to no spell at all
+        assert emu.options.update_in_progress_seconds == 2.0
+        east = make_client(emu, EAST)
+        started = time.time()
+        east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
+        group = east.describe_traffic_distribution_group(TrafficDistributionGroupId=DEFAULT_GROUP)
+        assert group["TrafficDistributionGroup"]["Status"] == "UPDATE_IN_PROGRESS"
+        for call in (
+            lambda: east.get_traffic_distribution(Id=DEFAULT_GROUP),
+            lambda: east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(100, 0)),
+        ):
+            with pytest.raises(ClientError) as exc:
+                call()
+            assert error_of(exc) == ("InvalidRequestException", 400)
+        busy_until = emu.state.instances[0].groups[0].busy_until
+        assert started + 1.9 <= busy_until <= time.time() + 2.0
+
+
+def test_running_emulator_has_no_busy_spell(emu: Emulator, east: Any) -> None:
+    assert emu.options.update_in_progress_seconds == 0
+    east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
+    assert east.get_traffic_distribution(Id=DEFAULT_GROUP)["TelephonyConfig"] == pct(50, 50)
+
+
 def test_update_in_progress_window(start_emulator: Any) -> None:
     emu = start_emulator(update_in_progress_seconds=0.3)
     east = make_client(emu, EAST)
@@ -134,6 +176,9 @@ def test_update_in_progress_window(start_emulator: Any) -> None:
     assert group["TrafficDistributionGroup"]["Status"] == "UPDATE_IN_PROGRESS"
     with pytest.raises(ClientError) as exc:
         east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(100, 0))
+    assert error_of(exc) == ("InvalidRequestException", 400)
+    with pytest.raises(ClientError) as exc:
+        east.get_traffic_distribution(Id=DEFAULT_GROUP)
     assert error_of(exc) == ("InvalidRequestException", 400)
     time.sleep(0.35)
     assert (
