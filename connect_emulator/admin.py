@@ -2,8 +2,9 @@
 
 Tests and demos need to look at and change the emulated account without going through the
 Connect API and its rules: read or replace the whole state, make "someone else's change" (drift)
-to a queue or a traffic distribution, inspect the call log, switch fault injection. Admin
-requests need no signature, are not rate-limited and do not appear in the call log.
+to a queue or a traffic distribution, inspect the call log, switch fault injection, take a
+Region down or bring it back. Admin requests need no signature, are not rate-limited, are never
+failed by faults or outages, and do not appear in the call log.
 
 =======  ==================================================================  =====================
 method   path                                                                body / answer
@@ -22,7 +23,12 @@ GET      /_emulator/read-lag                                                 ``{
 PUT      /_emulator/read-lag                                                 ``{"reads", "ms"}``
 DELETE   /_emulator/read-lag                                                 read lag off
 POST     /_emulator/quotas/reset                                             refill all buckets
+GET      /_emulator/regions                                                  ``{"down", "outage"}``
+PUT      /_emulator/regions/{region}                                         ``{"down": bool}``
 =======  ==================================================================  =====================
+
+A down Region fails every API call signed for it (:mod:`connect_emulator.outage`); admin calls
+are never affected, so a Region can always be brought back with ``{"down": false}``.
 
 Queue fields: ``callerIdName``, ``callerIdNumberId``, ``outboundFlowId`` (a key that is absent is
 kept, ``null`` clears; values are stored verbatim, so an ARN or a dangling ID can be planted), and
@@ -49,6 +55,7 @@ from connect_emulator.fixture import FixtureError
 from connect_emulator.lag import ReadLag, ReadLagError, group_key
 from connect_emulator.objects import GROUP_STATUSES, TrafficGroup
 from connect_emulator.ops_traffic import apply_distribution
+from connect_emulator.outage import OutageError, OutageSpec
 from connect_emulator.resources import Options
 from connect_emulator.state import EmulatorState
 from connect_emulator.wire import Response, empty_response, json_response
@@ -93,6 +100,14 @@ class Controls(Protocol):
     def set_read_lag(self, lag: Mapping[str, Any] | None) -> None: ...
 
     def reset_quotas(self) -> None: ...
+
+    @property
+    def down_regions(self) -> list[str]: ...
+
+    @property
+    def outage(self) -> OutageSpec: ...
+
+    def set_region_down(self, region: str, down: bool = True) -> None: ...
 
 
 class AdminError(Exception):
@@ -280,5 +295,16 @@ def _route(emu: Controls, method: str, parts: list[str], body: bytes) -> Respons
             return empty_response(204)
         case ("POST", ["quotas", "reset"]):
             emu.reset_quotas()
+            return empty_response(204)
+        case ("GET", ["regions"]):
+            return json_response(200, {"down": emu.down_regions, "outage": emu.outage.to_dict()})
+        case ("PUT", ["regions", region]):
+            doc = _object(body)
+            if set(doc) != {"down"} or not isinstance(doc["down"], bool):
+                raise AdminError(400, 'body must be {"down": true} or {"down": false}')
+            try:
+                emu.set_region_down(region, doc["down"])
+            except OutageError as exc:
+                raise AdminError(400, str(exc)) from None
             return empty_response(204)
     raise AdminError(404, f"no admin route {method} /_emulator/{'/'.join(parts)}")

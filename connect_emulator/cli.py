@@ -20,6 +20,7 @@ import click
 from connect_emulator.faults import FaultSpec, FaultSpecError
 from connect_emulator.fixture import FixtureError
 from connect_emulator.lag import ReadLag
+from connect_emulator.outage import OutageError
 from connect_emulator.server import Emulator
 from connect_emulator.state import EmulatorState
 
@@ -101,6 +102,35 @@ def _describe_lag(lag: ReadLag) -> str:
     help="Undocumented by AWS: shared: queue config written in either Region is read in both; "
     "none: not replicated, each Region reads only its own writes.",
 )
+@click.option(
+    "--down-region",
+    "down_regions",
+    multiple=True,
+    metavar="REGION",
+    help="Start with REGION in an outage (repeatable): every API call signed for it fails like an "
+    "outage does (503, a reset connection, or no answer at all); admin calls still work.",
+)
+@click.option(
+    "--outage-mix",
+    default=None,
+    metavar="MIX",
+    help="How calls to a down Region fail: one mode (unavailable, reset or hang) or weights such "
+    "as unavailable=2,reset=1,hang=1. Default: the three alike.",
+)
+@click.option(
+    "--outage-seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the outage mix: the same seed fails the same calls the same way.",
+)
+@click.option(
+    "--outage-hang-seconds",
+    type=click.FloatRange(min=0, max=float("inf"), max_open=True),
+    default=30.0,
+    show_default=True,
+    help="How long a hanging call to a down Region holds the connection before closing it unanswered.",
+)
 def emulator_command(
     state_file: Path | None,
     host: str,
@@ -113,6 +143,10 @@ def emulator_command(
     read_lag_reads: int,
     read_lag_ms: float,
     queue_replication: str,
+    down_regions: tuple[str, ...],
+    outage_mix: str | None,
+    outage_seed: int,
+    outage_hang_seconds: float,
 ) -> None:
     """Run the local Amazon Connect emulator until Ctrl-C."""
     try:
@@ -122,18 +156,26 @@ def emulator_command(
         _fail(str(exc))
         return
     label = "demo" if state_file is None else str(state_file)
-    emu = Emulator(
-        state,
-        host=host,
-        port=port,
-        quotas=quotas,
-        quota_scale=quota_scale,
-        faults=spec,
-        omitted_fields=omitted_fields,
-        update_in_progress_seconds=update_in_progress_seconds,
-        read_lag=ReadLag(read_lag_reads, read_lag_ms),
-        queue_replication=queue_replication,
-    )
+    try:
+        emu = Emulator(
+            state,
+            host=host,
+            port=port,
+            quotas=quotas,
+            quota_scale=quota_scale,
+            faults=spec,
+            omitted_fields=omitted_fields,
+            update_in_progress_seconds=update_in_progress_seconds,
+            read_lag=ReadLag(read_lag_reads, read_lag_ms),
+            queue_replication=queue_replication,
+            down_regions=down_regions,
+            outage_mix=outage_mix,
+            outage_seed=outage_seed,
+            outage_hang_seconds=outage_hang_seconds,
+        )
+    except OutageError as exc:
+        _fail(str(exc))
+        return
     try:
         emu.start()
     except OSError as exc:
@@ -157,6 +199,8 @@ def emulator_command(
             extras.append("faults: on")
         if emu.read_lag.on:
             extras.append(f"read lag: {_describe_lag(emu.read_lag)}")
+        if emu.down_regions:
+            extras.append(f"down: {', '.join(emu.down_regions)}")
         suffix = "".join(f", {e}" for e in extras)
         click.echo(f"Connect emulator listening on {emu.url} (state: {label}{suffix})")
         sys.stdout.flush()

@@ -2,16 +2,17 @@
 
 One request goes through a straight line of steps, each of which may answer early::
 
-    admin path? -> SigV4 scope (Region, account) -> route (model) -> quota bucket
-      -> fault (before) -> parse + validate (model) -> operation (under the state lock)
-      -> fault (after) -> JSON response
+    admin path? -> SigV4 scope (Region, account) -> route (model) -> Region down? (outage)
+      -> quota bucket -> fault (before) -> parse + validate (model)
+      -> operation (under the state lock) -> fault (after) -> JSON response
 
 Every API request (not admin ones) is appended to the call log: sequence number, wall time,
-operation, Region, account, method, path, status, error code, injected fault, and the parsed
-request body for writes. Throttled requests are logged but do not count as calls for scripted
-faults (they never reached the service). The server is ``ThreadingHTTPServer`` speaking
-HTTP/1.1 keep-alive like AWS endpoints; ``stop()`` also closes idle keep-alive connections so a
-stopped emulator leaves no sockets behind.
+operation, Region, account, method, path, status, error code, injected fault, outage mode, and
+the parsed request body for writes. Throttled requests and calls to a down Region are logged
+but do not count as calls for scripted faults (they never reached the service). The HTTP side
+(:mod:`connect_emulator.httpd`) speaks HTTP/1.1 keep-alive like AWS endpoints; ``stop()`` also
+ends idle keep-alive connections and connections held by an outage, so a stopped emulator
+leaves no sockets or waiting threads behind.
 
 Reads are strongly consistent unless the ``read_lag`` option is on: then reads of a resource
 trail its writes through the API, as AWS's eventually consistent reads may (see
@@ -26,7 +27,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -37,6 +38,7 @@ from connect_emulator.faults import Fault, FaultInjector, FaultSpec
 from connect_emulator.httpd import HttpServer
 from connect_emulator.lag import ReadLag
 from connect_emulator.model import Router, parse_request, validate
+from connect_emulator.outage import DEFAULT_HANG_SECONDS, Outages, OutageSpec
 from connect_emulator.quotas import QuotaLimiter
 from connect_emulator.resources import Call, Options
 from connect_emulator.state import EmulatorState
@@ -79,6 +81,10 @@ class Emulator:
         quota_rates: Mapping[str, float] | None = None,
         read_lag: ReadLag | int | Mapping[str, Any] | None = None,
         queue_replication: str = replication.SHARED,
+        down_regions: Iterable[str] = (),
+        outage_mix: str | Mapping[str, float] | None = None,
+        outage_seed: int = 0,
+        outage_hang_seconds: float = DEFAULT_HANG_SECONDS,
     ) -> None:
         if omitted_fields not in OMITTED_FIELDS:
             raise ValueError(f"omitted_fields must be 'keep' or 'clear', not {omitted_fields!r}")
@@ -95,6 +101,8 @@ class Emulator:
             read_lag=ReadLag.parse(read_lag),
             queue_replication=queue_replication,
         )
+        spec = OutageSpec(OutageSpec.parse_mix(outage_mix), outage_seed, outage_hang_seconds)
+        self.outages = Outages(spec, down_regions)
         self.router = Router()
         self._calls: list[dict[str, Any]] = []
         self._calls_lock = threading.Lock()
@@ -179,6 +187,19 @@ class Emulator:
             self.options = dataclasses.replace(self.options, read_lag=parsed)
             self._state.lag.clear()
 
+    @property
+    def down_regions(self) -> list[str]:
+        """The Regions in an outage (see :mod:`connect_emulator.outage`)."""
+        return self.outages.down
+
+    @property
+    def outage(self) -> OutageSpec:
+        return self.outages.spec
+
+    def set_region_down(self, region: str, down: bool = True) -> None:
+        """Start (``down=True``) or end an outage of ``region``; raises OutageError on a bad name."""
+        self.outages.set_down(region, down)
+
     def reset_quotas(self) -> None:
         self.limiter.reset()
 
@@ -253,6 +274,7 @@ class Emulator:
             "status": None,
             "errorCode": None,
             "fault": None,
+            "outage": None,
         }
         try:
             response = self._api(method, path, query, headers, body, entry)
@@ -282,11 +304,21 @@ class Emulator:
         account = self._state.account_for(access_key)
         entry.update(region=region, account=account)
         matched = self.router.match(method, path)
+        if matched is not None:
+            entry["operation"] = matched[0].name
+        outage = self.outages.decide(region)
+        if outage is not None:  # nothing behind the front door is reached: no quota, no fault
+            entry["outage"] = outage
+            if outage == "unavailable":
+                raise ApiError("ServiceUnavailableException", f"Service unavailable in {region}", 503)
+            return Hangup(
+                hold_seconds=self.outages.spec.hang_seconds if outage == "hang" else 0.0,
+                reset=outage == "reset",
+            )
         if matched is None:
             raise ApiError("UnknownOperationException", f"No operation matches {method} {path}")
         op_model, path_params = matched
         operation = op_model.name
-        entry["operation"] = operation
         if operation in ops.WRITES:
             entry["requestBody"] = _body_for_log(body)
         if operation not in ops.HANDLERS:
