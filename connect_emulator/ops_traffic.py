@@ -28,13 +28,18 @@ ListTrafficDistributionGroups lists the groups *homed* in the calling Region (of
 account; with InstanceId, of that instance only). AWS does not say whether a group created in
 the other Region of the pair is listed too; the emulator takes the stricter reading, so a
 reconciler that discovers groups must list from both Regions (or describe by ARN).
+
+ListTrafficDistributionGroups with an unknown InstanceId (or the ARN of another Region) answers
+``InvalidRequestException`` 400: the model lists no ResourceNotFoundException for it, only
+AccessDenied, InternalService, InvalidRequest and Throttling, and of those only InvalidRequest
+("the request is not valid") fits a request naming an instance the caller cannot see.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from connect_emulator.errors import invalid_request
+from connect_emulator.errors import ApiError, invalid_request
 from connect_emulator.lag import group_key
 from connect_emulator.objects import Instance, TrafficGroup
 from connect_emulator.resources import (
@@ -51,7 +56,10 @@ from connect_emulator.state import EmulatorState
 def list_traffic_distribution_groups(state: EmulatorState, call: Call) -> dict[str, Any]:
     ident = call.params.get("InstanceId")
     if ident is not None:
-        inst = resolve_instance(state, call, ident)
+        try:
+            inst = resolve_instance(state, call, ident)
+        except ApiError as exc:  # the operation models no ResourceNotFoundException
+            raise invalid_request(exc.message) from None
         pairs = [(inst, g) for g in inst.groups if g.region == call.region]
         key = inst.id
     else:

@@ -32,12 +32,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from botocore.model import OperationModel
+
 from connect_emulator import admin, ops, replication
 from connect_emulator.errors import ApiError
 from connect_emulator.faults import Fault, FaultInjector, FaultSpec
 from connect_emulator.httpd import HttpServer
 from connect_emulator.lag import ReadLag
-from connect_emulator.model import Router, parse_request, validate
+from connect_emulator.model import Router, parse_request, throttling_error, validate
 from connect_emulator.outage import DEFAULT_HANG_SECONDS, Outages, OutageSpec
 from connect_emulator.quotas import QuotaLimiter
 from connect_emulator.resources import Call, Options
@@ -324,26 +326,28 @@ class Emulator:
         if operation not in ops.HANDLERS:
             raise ApiError("UnknownOperationException", f"{operation} is not emulated")
         if not self.limiter.allow(account, region, operation):
-            raise ApiError("ThrottlingException", "Rate exceeded")
+            raise throttling_error(op_model)
         fault = self.injector.decide(operation)
         if fault.latency_ms > 0:
             time.sleep(fault.latency_ms / 1000.0)
         if fault.kind != "none" and fault.phase == "before":
-            return _apply_fault(fault, entry)
+            return _apply_fault(fault, entry, op_model)
         params = parse_request(op_model, path_params, query, headers, body)
         validate(op_model, params)
         call = Call(operation, region, account, params, time.time(), op_model, self.options)
         out = ops.execute(self._state, call)
         if fault.kind != "none":
-            return _apply_fault(fault, entry)
+            return _apply_fault(fault, entry, op_model)
         status = int(op_model.http.get("responseCode", 200))
         return json_response(status, out) if out is not None else empty_response(status)
 
 
-def _apply_fault(fault: Fault, entry: dict[str, Any]) -> Hangup:
+def _apply_fault(fault: Fault, entry: dict[str, Any], op_model: OperationModel) -> Hangup:
     entry["fault"] = fault.reason
     if fault.kind == "drop":
         return Hangup()
+    if fault.code == "ThrottlingException":
+        raise throttling_error(op_model)
     raise ApiError(fault.code, fault.message, fault.status)
 
 

@@ -88,7 +88,7 @@ def test_scripted_nth_call_fails(start_emulator: Any) -> None:
 def test_scripted_custom_code_list_and_drop(start_emulator: Any) -> None:
     spec = {
         "scripted": [
-            {"operation": "GetTrafficDistribution", "nth": [1, 2], "code": "ResourceConflictException"},
+            {"operation": "GetTrafficDistribution", "nth": [1, 2], "code": "ResourceNotFoundException"},
             {"operation": "DescribeInstance", "nth": 1, "drop": True},
         ]
     }
@@ -97,7 +97,7 @@ def test_scripted_custom_code_list_and_drop(start_emulator: Any) -> None:
     for _ in range(2):
         with pytest.raises(ClientError) as exc:
             client.get_traffic_distribution(Id="7d000000-0000-4000-8000-000000000001")
-        assert error_of(exc) == ("ResourceConflictException", 409)
+        assert error_of(exc) == ("ResourceNotFoundException", 404)
     client.get_traffic_distribution(Id="7d000000-0000-4000-8000-000000000001")
     with pytest.raises(ConnectionClosedError):
         client.describe_instance(InstanceId=INSTANCE)
@@ -146,6 +146,52 @@ def test_set_faults_at_runtime_restarts_counting(emu: Emulator, east: Any) -> No
     assert error_of(exc) == ("ServiceUnavailableException", 503)
     emu.set_faults(None)
     east.describe_instance(InstanceId=INSTANCE)
+
+
+@pytest.mark.parametrize(
+    ("scripted", "message"),
+    [
+        (
+            {"operation": "GetTrafficDistribution", "code": "ResourceConflictException"},
+            "GetTrafficDistribution does not answer ResourceConflictException",
+        ),
+        (
+            {"operation": "DescribeInstance", "status": 429},
+            "DescribeInstance does not answer ThrottlingException",
+        ),
+        ({"operation": "*", "status": 404}, "ListTrafficDistributionGroups does not answer ResourceNotFound"),
+        ({"operation": "DescribeQueueTypo", "status": 404}, "'DescribeQueueTypo' is not a Connect operation"),
+    ],
+)
+def test_scripted_codes_must_be_modelled_by_the_operation(scripted: dict[str, Any], message: str) -> None:
+    with pytest.raises(FaultSpecError, match=message):
+        FaultSpec.parse({"scripted": [{**scripted, "nth": 1}]})
+
+
+@pytest.mark.parametrize(
+    "scripted",
+    [
+        {"operation": "UpdateTrafficDistribution", "code": "ResourceConflictException"},
+        {"operation": "DescribeQueue", "status": 400, "code": "InvalidRequestException"},
+        {"operation": "*", "status": 503},
+        {"operation": "DescribeInstance", "status": 502, "code": "BadGateway"},
+        {"operation": "SearchQueues", "code": "AccessDeniedException"},  # IAM's answer, any operation
+    ],
+)
+def test_modelled_5xx_and_access_denied_scripted_codes_are_accepted(scripted: dict[str, Any]) -> None:
+    FaultSpec.parse({"scripted": [{**scripted, "nth": 1}]})
+
+
+def test_a_throttle_rule_answers_503_where_throttling_is_not_modelled(start_emulator: Any) -> None:
+    emu = start_emulator(faults={"rules": [{"operation": "*", "throttle": 1.0}]})
+    client = make_client(emu, EAST)
+    with pytest.raises(ClientError) as exc:
+        client.describe_instance(InstanceId=INSTANCE)
+    assert error_of(exc) == ("ServiceUnavailableException", 503)
+    with pytest.raises(ClientError) as exc:
+        client.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_BASIC)
+    assert error_of(exc) == ("ThrottlingException", 429)
+    assert [c["fault"] for c in emu.calls()] == ["throttle", "throttle"]
 
 
 def test_spec_from_yaml_file(tmp_path: Path) -> None:

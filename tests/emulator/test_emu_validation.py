@@ -63,8 +63,12 @@ def test_wrong_types_and_missing_required_sent_raw(emu: Emulator) -> None:
     resp = raw_request(emu, "POST", "/search-queues", {"MaxResults": 5})
     assert (resp.status, resp.error_type) == (400, "InvalidParameterException")
     assert "at 'instanceId'" in resp.json()["Message"]
+    # a body that is not JSON is the operation's own validation error (no model has
+    # SerializationException)
     resp = raw_request(emu, "POST", "/search-queues", b"{not json")
-    assert (resp.status, resp.error_type) == (400, "SerializationException")
+    assert (resp.status, resp.error_type) == (400, "InvalidParameterException")
+    resp = raw_request(emu, "PUT", f"/traffic-distribution/{DEFAULT_GROUP}", b"[1]")
+    assert (resp.status, resp.error_type) == (400, "InvalidRequestException")
 
 
 def test_unknown_route(emu: Emulator) -> None:

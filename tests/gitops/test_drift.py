@@ -460,7 +460,7 @@ def test_an_instance_missing_from_connect_is_exit_1(demo_emulator: Emulator, wor
     result = invoke("drift", "--state-dir", "desired-state")
 
     assert result.exit_code == 1
-    assert "ResourceNotFoundException" in one_line_error(result)
+    assert f"InvalidRequestException: Instance {block['id']} not found" in one_line_error(result)
     assert write_calls(demo_emulator) == []
 
 

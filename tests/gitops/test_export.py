@@ -345,7 +345,7 @@ def test_an_instance_that_does_not_exist_is_one_line(demo_emulator: Emulator, tm
     assert result.exit_code == 1
     line = one_line_error(result)
     assert line.startswith("error: demo: ")
-    assert f"ResourceNotFoundException: Instance {missing} not found" in line
+    assert f"InvalidRequestException: Instance {missing} not found" in line
     assert not (tmp_path / "out").exists()
 
 

@@ -55,7 +55,7 @@ def test_an_instance_id_unknown_to_connect(tmp_path: Path, in_repo: Emulator) ->
     assert result.stdout == ""
     assert _one_line_error(result.stderr) == (
         "error: ghost: ListTrafficDistributionGroups in us-east-1 failed: "
-        f"ResourceNotFoundException: Instance {missing} not found"
+        f"InvalidRequestException: Instance {missing} not found"
     )
 
 

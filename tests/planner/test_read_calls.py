@@ -263,7 +263,7 @@ def test_a_failed_replica_read_names_the_replica_region(
     assert caught.value.operation == "ListTrafficDistributionGroups"
     assert str(caught.value) == (
         "demo: ListTrafficDistributionGroups in eu-west-2 failed: "
-        f"ResourceNotFoundException: Instance {IID} not found"
+        f"InvalidRequestException: Instance {IID} not found"
     )
 
 
