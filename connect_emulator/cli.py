@@ -3,8 +3,16 @@
 The command is a plain click command object (:data:`emulator_command`) that the main CLI group
 registers; ``python -m connect_emulator`` runs it standalone. It prints one line with the
 endpoint and flushes, so a script (``make demo``) can read the URL from the first line of
-output, then serves until Ctrl-C or SIGTERM and exits 0. A bad ``--state`` or ``--faults`` is
-one line on stderr (``file:line`` for YAML problems) and exit 1, never a traceback.
+output, then serves until Ctrl-C or SIGTERM and exits 0. A bad ``--state``, ``--faults`` or
+outage setting is one line on stderr (``file:line`` for YAML problems) and exit 1, never a
+traceback.
+
+Where AWS documents nothing the emulator picks a behaviour behind a switch, and each switch is a
+flag here whose help says so ("Undocumented by AWS") and shows the default:
+``--omitted-fields``, ``--update-in-progress-seconds``, ``--queue-replication``,
+``--replica-lists-groups``, ``--list-numbers-of-inactive-groups`` (the ``Options`` of
+:mod:`connect_emulator.resources`; the module of each operation says what each setting does).
+``--down-region`` and the ``--outage-*`` flags play a Region outage (:mod:`connect_emulator.outage`).
 """
 
 from __future__ import annotations
@@ -67,7 +75,7 @@ def _describe_lag(lag: ReadLag) -> str:
     type=click.Choice(["keep", "clear"]),
     default="keep",
     show_default=True,
-    help="What UpdateQueueOutboundCallerConfig does with fields the request omits.",
+    help="Undocumented by AWS: what UpdateQueueOutboundCallerConfig does with fields the request omits.",
 )
 @click.option(
     "--update-in-progress-seconds",
@@ -101,6 +109,20 @@ def _describe_lag(lag: ReadLag) -> str:
     show_default=True,
     help="Undocumented by AWS: shared: queue config written in either Region is read in both; "
     "none: not replicated, each Region reads only its own writes.",
+)
+@click.option(
+    "--replica-lists-groups/--no-replica-lists-groups",
+    default=False,
+    show_default=True,
+    help="Undocumented by AWS: whether ListTrafficDistributionGroups called in the replica Region "
+    "lists the groups (all homed in the source Region).",
+)
+@click.option(
+    "--list-numbers-of-inactive-groups/--no-list-numbers-of-inactive-groups",
+    default=True,
+    show_default=True,
+    help="Undocumented by AWS: whether ListPhoneNumbersV2 by a group ARN works while the group is "
+    "not ACTIVE (off: InvalidParameterException).",
 )
 @click.option(
     "--down-region",
@@ -143,6 +165,8 @@ def emulator_command(
     read_lag_reads: int,
     read_lag_ms: float,
     queue_replication: str,
+    replica_lists_groups: bool,
+    list_numbers_of_inactive_groups: bool,
     down_regions: tuple[str, ...],
     outage_mix: str | None,
     outage_seed: int,
@@ -168,6 +192,8 @@ def emulator_command(
             update_in_progress_seconds=update_in_progress_seconds,
             read_lag=ReadLag(read_lag_reads, read_lag_ms),
             queue_replication=queue_replication,
+            replica_lists_groups=replica_lists_groups,
+            list_numbers_of_inactive_groups=list_numbers_of_inactive_groups,
             down_regions=down_regions,
             outage_mix=outage_mix,
             outage_seed=outage_seed,

@@ -24,10 +24,14 @@ With the ``read_lag`` option, GetTrafficDistribution keeps showing the distribut
 LastFailoverTime) from before a recent update for a while (:mod:`connect_emulator.lag`); the
 group's status and the rules above always use the current state.
 
-ListTrafficDistributionGroups lists the groups *homed* in the calling Region (of the caller's
-account; with InstanceId, of that instance only). AWS does not say whether a group created in
-the other Region of the pair is listed too; the emulator takes the stricter reading, so a
-reconciler that discovers groups must list from both Regions (or describe by ARN).
+ListTrafficDistributionGroups lists the groups of the caller's account (with InstanceId, of that
+instance only) homed in the calling Region. Groups are homed in the source Region only, and AWS
+does not say whether a call made in the replica Region lists them too, so that is the
+``replica_lists_groups`` option (``Emulator(replica_lists_groups=...)``, ``reconciler emulator
+--replica-lists-groups``). Off (the default, the stricter reading): the replica Region lists no
+groups at all, so a reconciler that discovers groups must list in the source Region, or describe
+known groups by ARN from the replica. On: the replica Region lists the same groups, with the same
+ARNs (naming the source Region) and statuses.
 
 ListTrafficDistributionGroups with an unknown InstanceId (or the ARN of another Region) answers
 ``InvalidRequestException`` 400: the model lists no ResourceNotFoundException for it, only
@@ -53,6 +57,13 @@ from connect_emulator.resources import (
 from connect_emulator.state import EmulatorState
 
 
+def _listed(inst: Instance, g: TrafficGroup, call: Call) -> bool:
+    """Whether a listing made in the calling Region shows the group (see the module docstring)."""
+    if g.region == call.region:
+        return True
+    return call.options.replica_lists_groups and call.region == inst.replica_region
+
+
 def list_traffic_distribution_groups(state: EmulatorState, call: Call) -> dict[str, Any]:
     ident = call.params.get("InstanceId")
     if ident is not None:
@@ -60,14 +71,14 @@ def list_traffic_distribution_groups(state: EmulatorState, call: Call) -> dict[s
             inst = resolve_instance(state, call, ident)
         except ApiError as exc:  # the operation models no ResourceNotFoundException
             raise invalid_request(exc.message) from None
-        pairs = [(inst, g) for g in inst.groups if g.region == call.region]
+        pairs = [(inst, g) for g in inst.groups if _listed(inst, g, call)]
         key = inst.id
     else:
         pairs = [
             (inst, g)
             for inst in state.instances_in(call.account, call.region)
             for g in inst.groups
-            if g.region == call.region
+            if _listed(inst, g, call)
         ]
         key = "*"
     page, token = paginate(call, pairs, key, default_size=10)

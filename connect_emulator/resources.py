@@ -49,7 +49,10 @@ ARN_RE = re.compile(r"^arn:aws[a-z-]*:connect:([a-z0-9-]+):([0-9]+):(.+)$")
 
 @dataclass(frozen=True)
 class Options:
-    """Behaviour switches that AWS does not document (so tests can run under each)."""
+    """Behaviour switches that AWS does not document (so tests can run under each).
+
+    Each is also an ``Emulator`` keyword of the same name and a ``reconciler emulator`` flag.
+    """
 
     #: ``keep``: UpdateQueueOutboundCallerConfig leaves omitted fields alone; ``clear``: removes them.
     omitted_fields: str = "keep"
@@ -61,6 +64,12 @@ class Options:
     #: ``shared``: one queue-config store for both Regions; ``none``: not replicated, each Region
     #: reads its own writes only (see :mod:`connect_emulator.replication`).
     queue_replication: str = "shared"
+    #: Whether ListTrafficDistributionGroups called in the replica Region lists the groups homed
+    #: in the source Region (undocumented; see ``ops_traffic``).
+    replica_lists_groups: bool = False
+    #: Whether ListPhoneNumbersV2 by a group ARN works while the group is not ACTIVE
+    #: (undocumented; see ``ops_numbers``).
+    list_numbers_of_inactive_groups: bool = True
 
 
 @dataclass

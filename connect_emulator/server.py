@@ -83,6 +83,8 @@ class Emulator:
         quota_rates: Mapping[str, float] | None = None,
         read_lag: ReadLag | int | Mapping[str, Any] | None = None,
         queue_replication: str = replication.SHARED,
+        replica_lists_groups: bool = False,
+        list_numbers_of_inactive_groups: bool = True,
         down_regions: Iterable[str] = (),
         outage_mix: str | Mapping[str, float] | None = None,
         outage_seed: int = 0,
@@ -102,6 +104,8 @@ class Emulator:
             update_in_progress_seconds=update_in_progress_seconds,
             read_lag=ReadLag.parse(read_lag),
             queue_replication=queue_replication,
+            replica_lists_groups=replica_lists_groups,
+            list_numbers_of_inactive_groups=list_numbers_of_inactive_groups,
         )
         spec = OutageSpec(OutageSpec.parse_mix(outage_mix), outage_seed, outage_hang_seconds)
         self.outages = Outages(spec, down_regions)
