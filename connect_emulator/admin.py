@@ -2,8 +2,9 @@
 
 Tests and demos need to look at and change the emulated account without going through the
 Connect API and its rules: read or replace the whole state, make "someone else's change" (drift)
-to a queue or a traffic distribution, inspect the call log, switch fault injection. Admin
-requests need no signature, are not rate-limited and do not appear in the call log.
+to a queue or a traffic distribution, inspect the call log, switch fault injection, take a
+Region down or bring it back. Admin requests need no signature, are not rate-limited, are never
+failed by faults or outages, and do not appear in the call log.
 
 =======  ==================================================================  =====================
 method   path                                                                body / answer
@@ -22,10 +23,17 @@ GET      /_emulator/read-lag                                                 ``{
 PUT      /_emulator/read-lag                                                 ``{"reads", "ms"}``
 DELETE   /_emulator/read-lag                                                 read lag off
 POST     /_emulator/quotas/reset                                             refill all buckets
+GET      /_emulator/regions                                                  ``{"down", "outage"}``
+PUT      /_emulator/regions/{region}                                         ``{"down": bool}``
 =======  ==================================================================  =====================
 
+A down Region fails every API call signed for it (:mod:`connect_emulator.outage`); admin calls
+are never affected, so a Region can always be brought back with ``{"down": false}``.
+
 Queue fields: ``callerIdName``, ``callerIdNumberId``, ``outboundFlowId`` (a key that is absent is
-kept, ``null`` clears; values are stored verbatim, so an ARN or a dangling ID can be planted).
+kept, ``null`` clears; values are stored verbatim, so an ARN or a dangling ID can be planted), and
+``region``: whose copy changes when queue config is not replicated (default: the instance's
+Region; see :mod:`connect_emulator.replication`).
 Traffic fields: ``telephony``/``agents`` (Region -> percent), ``signIn`` (Region -> bool),
 ``status``. These changes show at once in API reads, ending any read lag of the resource they
 change (:mod:`connect_emulator.lag`); setting the read lag ends every lag in progress.
@@ -37,18 +45,20 @@ from __future__ import annotations
 import enum
 import json
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
 from urllib.parse import unquote
 
+from connect_emulator import replication
 from connect_emulator.faults import FaultSpec, FaultSpecError
-from connect_emulator.fixture import GROUP_STATUSES, FixtureError
-from connect_emulator.lag import ReadLagError, group_key, queue_key
+from connect_emulator.fixture import FixtureError
+from connect_emulator.lag import ReadLag, ReadLagError, group_key
+from connect_emulator.objects import GROUP_STATUSES, TrafficGroup
 from connect_emulator.ops_traffic import apply_distribution
-from connect_emulator.state import EmulatorState, TrafficGroup
+from connect_emulator.outage import OutageError, OutageSpec
+from connect_emulator.resources import Options
+from connect_emulator.state import EmulatorState
 from connect_emulator.wire import Response, empty_response, json_response
-
-if TYPE_CHECKING:
-    from connect_emulator.server import Emulator
 
 
 class Unset(enum.Enum):
@@ -57,6 +67,47 @@ class Unset(enum.Enum):
 
 KEEP: Literal[Unset.KEEP] = Unset.KEEP
 Field = str | None | Literal[Unset.KEEP]
+
+
+class Controls(Protocol):
+    """What the admin API needs of an emulator; :class:`~connect_emulator.server.Emulator` has it.
+
+    The server calls this module for every ``/_emulator/`` request, so this module must not
+    import the server: it works on this small interface instead (the import graph stays
+    acyclic, and the routes can be tested against anything that has these members).
+    """
+
+    @property
+    def state(self) -> EmulatorState: ...
+
+    @property
+    def options(self) -> Options: ...
+
+    def replace_state(self, state: EmulatorState) -> None: ...
+
+    def calls(self) -> list[dict[str, Any]]: ...
+
+    def clear_calls(self) -> None: ...
+
+    @property
+    def faults(self) -> FaultSpec: ...
+
+    def set_faults(self, spec: FaultSpec | None) -> None: ...
+
+    @property
+    def read_lag(self) -> ReadLag: ...
+
+    def set_read_lag(self, lag: Mapping[str, Any] | None) -> None: ...
+
+    def reset_quotas(self) -> None: ...
+
+    @property
+    def down_regions(self) -> list[str]: ...
+
+    @property
+    def outage(self) -> OutageSpec: ...
+
+    def set_region_down(self, region: str, down: bool = True) -> None: ...
 
 
 class AdminError(Exception):
@@ -70,27 +121,36 @@ class AdminError(Exception):
 
 def set_queue_caller_config(
     state: EmulatorState,
+    options: Options,
     instance_id: str,
     queue_id: str,
     *,
     name: Field = KEEP,
     number_id: Field = KEEP,
     flow_id: Field = KEEP,
+    region: str | None = None,
 ) -> None:
-    """Set a queue's outbound caller config verbatim, bypassing the API rules."""
+    """Set a queue's outbound caller config verbatim, bypassing the API rules.
+
+    ``region`` (default: the instance's Region) picks the copy that changes when queue config
+    is not replicated, as :mod:`connect_emulator.replication` does for API writes.
+    """
     with state.lock:
         inst = next((i for i in state.instances if i.id == instance_id), None)
         queue = inst.queue(queue_id) if inst else None
         if inst is None or queue is None:
             raise AdminError(404, f"no queue {queue_id} in instance {instance_id}")
+        if region is not None and region not in inst.regions:
+            raise AdminError(400, f"region must be one of {', '.join(inst.regions)}")
+        target = replication.write_copy(inst, queue, region, options.queue_replication)
         if name is not KEEP:
-            queue.caller_id_name = name
+            target.caller_id_name = name
         if number_id is not KEEP:
-            queue.caller_id_number_id = number_id
+            target.caller_id_number_id = number_id
         if flow_id is not KEEP:
-            queue.outbound_flow_id = flow_id
-        queue.last_modified_time = time.time()
-        state.lag.forget(queue_key(inst.id, queue.id))
+            target.outbound_flow_id = flow_id
+        target.last_modified_time = time.time()
+        state.lag.forget(replication.lag_key(inst, queue, target))
         state.changed()
 
 
@@ -138,7 +198,7 @@ def set_traffic_distribution(
 # -- HTTP --------------------------------------------------------------------------------------
 
 
-def handle_admin(emu: Emulator, method: str, path: str, body: bytes) -> Response:
+def handle_admin(emu: Controls, method: str, path: str, body: bytes) -> Response:
     try:
         return _route(emu, method, [unquote(p) for p in path.split("/") if p][1:], body)
     except AdminError as exc:
@@ -159,7 +219,7 @@ def _object(body: bytes) -> dict[str, Any]:
     return doc
 
 
-def _route(emu: Emulator, method: str, parts: list[str], body: bytes) -> Response:
+def _route(emu: Controls, method: str, parts: list[str], body: bytes) -> Response:
     match (method, parts):
         case ("GET", ["health"]):
             return json_response(200, {"ok": True})
@@ -178,6 +238,7 @@ def _route(emu: Emulator, method: str, parts: list[str], body: bytes) -> Respons
                 "name": ("callerIdName", "OutboundCallerIdName"),
                 "number_id": ("callerIdNumberId", "OutboundCallerIdNumberId"),
                 "flow_id": ("outboundFlowId", "OutboundFlowId"),
+                "region": ("region",),
             }
             changes: dict[str, Any] = {}
             for arg, keys in fields.items():
@@ -189,7 +250,7 @@ def _route(emu: Emulator, method: str, parts: list[str], body: bytes) -> Respons
             unknown = set(doc) - {k for keys in fields.values() for k in keys}
             if unknown:
                 raise AdminError(400, f"unknown field {sorted(unknown)[0]!r}")
-            set_queue_caller_config(emu.state, instance_id, queue_id, **changes)
+            set_queue_caller_config(emu.state, emu.options, instance_id, queue_id, **changes)
             return empty_response(204)
         case ("POST", ["traffic-distribution", group_id]):
             doc = _object(body)
@@ -234,5 +295,16 @@ def _route(emu: Emulator, method: str, parts: list[str], body: bytes) -> Respons
             return empty_response(204)
         case ("POST", ["quotas", "reset"]):
             emu.reset_quotas()
+            return empty_response(204)
+        case ("GET", ["regions"]):
+            return json_response(200, {"down": emu.down_regions, "outage": emu.outage.to_dict()})
+        case ("PUT", ["regions", region]):
+            doc = _object(body)
+            if set(doc) != {"down"} or not isinstance(doc["down"], bool):
+                raise AdminError(400, 'body must be {"down": true} or {"down": false}')
+            try:
+                emu.set_region_down(region, doc["down"])
+            except OutageError as exc:
+                raise AdminError(400, str(exc)) from None
             return empty_response(204)
     raise AdminError(404, f"no admin route {method} /_emulator/{'/'.join(parts)}")

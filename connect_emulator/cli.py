@@ -3,8 +3,16 @@
 The command is a plain click command object (:data:`emulator_command`) that the main CLI group
 registers; ``python -m connect_emulator`` runs it standalone. It prints one line with the
 endpoint and flushes, so a script (``make demo``) can read the URL from the first line of
-output, then serves until Ctrl-C or SIGTERM and exits 0. A bad ``--state`` or ``--faults`` is
-one line on stderr (``file:line`` for YAML problems) and exit 1, never a traceback.
+output, then serves until Ctrl-C or SIGTERM and exits 0. A bad ``--state``, ``--faults`` or
+outage setting is one line on stderr (``file:line`` for YAML problems) and exit 1, never a
+traceback.
+
+Where AWS documents nothing the emulator picks a behaviour behind a switch, and each switch is a
+flag here whose help says so ("Undocumented by AWS") and shows the default:
+``--omitted-fields``, ``--update-in-progress-seconds``, ``--queue-replication``,
+``--replica-lists-groups``, ``--list-numbers-of-inactive-groups`` (the ``Options`` of
+:mod:`connect_emulator.resources`; the module of each operation says what each setting does).
+``--down-region`` and the ``--outage-*`` flags play a Region outage (:mod:`connect_emulator.outage`).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import click
 from connect_emulator.faults import FaultSpec, FaultSpecError
 from connect_emulator.fixture import FixtureError
 from connect_emulator.lag import ReadLag
+from connect_emulator.outage import OutageError
 from connect_emulator.server import Emulator
 from connect_emulator.state import EmulatorState
 
@@ -66,13 +75,15 @@ def _describe_lag(lag: ReadLag) -> str:
     type=click.Choice(["keep", "clear"]),
     default="keep",
     show_default=True,
-    help="What UpdateQueueOutboundCallerConfig does with fields the request omits.",
+    help="Undocumented by AWS: what UpdateQueueOutboundCallerConfig does with fields the request omits.",
 )
 @click.option(
     "--update-in-progress-seconds",
     type=click.FloatRange(min=0),
-    default=0.0,
-    help="After UpdateTrafficDistribution the group is UPDATE_IN_PROGRESS this long.",
+    default=2.0,
+    show_default=True,
+    help="Undocumented by AWS: after UpdateTrafficDistribution the group is UPDATE_IN_PROGRESS "
+    "this long, and Get/UpdateTrafficDistribution are refused meanwhile (0: never).",
 )
 @click.option(
     "--read-lag",
@@ -91,6 +102,57 @@ def _describe_lag(lag: ReadLag) -> str:
     help="Eventual consistency: after a write, reads of that queue or group show its old values "
     "for this many milliseconds (with --read-lag too: until both have passed).",
 )
+@click.option(
+    "--queue-replication",
+    type=click.Choice(["shared", "none"]),
+    default="shared",
+    show_default=True,
+    help="Undocumented by AWS: shared: queue config written in either Region is read in both; "
+    "none: not replicated, each Region reads only its own writes.",
+)
+@click.option(
+    "--replica-lists-groups/--no-replica-lists-groups",
+    default=False,
+    show_default=True,
+    help="Undocumented by AWS: whether ListTrafficDistributionGroups called in the replica Region "
+    "lists the groups (all homed in the source Region).",
+)
+@click.option(
+    "--list-numbers-of-inactive-groups/--no-list-numbers-of-inactive-groups",
+    default=True,
+    show_default=True,
+    help="Undocumented by AWS: whether ListPhoneNumbersV2 by a group ARN works while the group is "
+    "not ACTIVE (off: InvalidParameterException).",
+)
+@click.option(
+    "--down-region",
+    "down_regions",
+    multiple=True,
+    metavar="REGION",
+    help="Start with REGION in an outage (repeatable): every API call signed for it fails like an "
+    "outage does (503, a reset connection, or no answer at all); admin calls still work.",
+)
+@click.option(
+    "--outage-mix",
+    default=None,
+    metavar="MIX",
+    help="How calls to a down Region fail: one mode (unavailable, reset or hang) or weights such "
+    "as unavailable=2,reset=1,hang=1. Default: the three alike.",
+)
+@click.option(
+    "--outage-seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the outage mix: the same seed fails the same calls the same way.",
+)
+@click.option(
+    "--outage-hang-seconds",
+    type=click.FloatRange(min=0, max=float("inf"), max_open=True),
+    default=30.0,
+    show_default=True,
+    help="How long a hanging call to a down Region holds the connection before closing it unanswered.",
+)
 def emulator_command(
     state_file: Path | None,
     host: str,
@@ -102,6 +164,13 @@ def emulator_command(
     update_in_progress_seconds: float,
     read_lag_reads: int,
     read_lag_ms: float,
+    queue_replication: str,
+    replica_lists_groups: bool,
+    list_numbers_of_inactive_groups: bool,
+    down_regions: tuple[str, ...],
+    outage_mix: str | None,
+    outage_seed: int,
+    outage_hang_seconds: float,
 ) -> None:
     """Run the local Amazon Connect emulator until Ctrl-C."""
     try:
@@ -111,17 +180,28 @@ def emulator_command(
         _fail(str(exc))
         return
     label = "demo" if state_file is None else str(state_file)
-    emu = Emulator(
-        state,
-        host=host,
-        port=port,
-        quotas=quotas,
-        quota_scale=quota_scale,
-        faults=spec,
-        omitted_fields=omitted_fields,
-        update_in_progress_seconds=update_in_progress_seconds,
-        read_lag=ReadLag(read_lag_reads, read_lag_ms),
-    )
+    try:
+        emu = Emulator(
+            state,
+            host=host,
+            port=port,
+            quotas=quotas,
+            quota_scale=quota_scale,
+            faults=spec,
+            omitted_fields=omitted_fields,
+            update_in_progress_seconds=update_in_progress_seconds,
+            read_lag=ReadLag(read_lag_reads, read_lag_ms),
+            queue_replication=queue_replication,
+            replica_lists_groups=replica_lists_groups,
+            list_numbers_of_inactive_groups=list_numbers_of_inactive_groups,
+            down_regions=down_regions,
+            outage_mix=outage_mix,
+            outage_seed=outage_seed,
+            outage_hang_seconds=outage_hang_seconds,
+        )
+    except OutageError as exc:
+        _fail(str(exc))
+        return
     try:
         emu.start()
     except OSError as exc:
@@ -145,6 +225,8 @@ def emulator_command(
             extras.append("faults: on")
         if emu.read_lag.on:
             extras.append(f"read lag: {_describe_lag(emu.read_lag)}")
+        if emu.down_regions:
+            extras.append(f"down: {', '.join(emu.down_regions)}")
         suffix = "".join(f", {e}" for e in extras)
         click.echo(f"Connect emulator listening on {emu.url} (state: {label}{suffix})")
         sys.stdout.flush()

@@ -22,6 +22,14 @@ same run against the same spec fails the same calls, whatever the thread interle
 operations. An operation-specific rule wins over ``*``; a scripted fault wins over the rules.
 ``phase: after`` makes the failure happen after the operation ran (the write is applied but
 the client sees an error or a dropped connection), the ambiguous outcome retries must handle.
+
+Injected errors keep to the service model, as the emulator's own answers do: 5xx errors and
+dropped connections are fine for any operation (no operation models them, every client must
+survive them); ``throttle`` answers ThrottlingException where the operation models it, else 503
+(DescribeInstance). A scripted 4xx code must be one the operation models (for ``*``: every
+emulated operation), else the spec is refused; the one exception is AccessDeniedException, which
+IAM answers before any operation runs (the Connect API reference lists it among the common
+errors of every action), so a test can play a missing permission on any call.
 """
 
 from __future__ import annotations
@@ -35,8 +43,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from botocore.model import OperationNotFoundError
 
 from connect_emulator.errors import CODE_BY_STATUS, STATUS_BY_CODE
+from connect_emulator.model import modelled_errors, service_model
+from connect_emulator.ops import EMULATED_OPERATIONS
+
+#: A 4xx code any operation may be given by a scripted fault (IAM answers it, not the operation).
+ANY_OPERATION_CODES = frozenset({"AccessDeniedException"})
 
 
 class FaultSpecError(ValueError):
@@ -217,8 +231,11 @@ def _scripted(raw: Any, where: str) -> Scripted:
     if not isinstance(code, str) or not code:
         raise FaultSpecError(f"{where}.code: must be an error code such as InternalServiceException")
     message = d.get("message", "Injected fault")
+    operation = _operation(d, where)
+    if status < 500 and code not in ANY_OPERATION_CODES:
+        _check_modelled(operation, code, where)
     return Scripted(
-        operation=_operation(d, where),
+        operation=operation,
         nth=nth,
         status=status,
         code=code,
@@ -227,6 +244,20 @@ def _scripted(raw: Any, where: str) -> Scripted:
         latency_ms=_number(d, "latencyMs", where),
         phase=_phase(d, where),
     )
+
+
+def _check_modelled(operation: str, code: str, where: str) -> None:
+    model = service_model()
+    for name in EMULATED_OPERATIONS if operation == "*" else (operation,):
+        try:
+            modelled = modelled_errors(model.operation_model(name))
+        except OperationNotFoundError:
+            raise FaultSpecError(f"{where}.operation: {name!r} is not a Connect operation") from None
+        if code not in modelled:
+            raise FaultSpecError(
+                f"{where}.code: {name} does not answer {code} (its modelled errors: "
+                f"{', '.join(sorted(modelled))}); use one of them or a 5xx status"
+            )
 
 
 @dataclass(frozen=True)

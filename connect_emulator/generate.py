@@ -1,13 +1,14 @@
 """Large, reproducible fixtures for pagination tests and benchmarks.
 
 ``generate_fixture(queues=5000, seed=0)`` builds one instance in us-east-1 with a replica in
-us-west-2: a default traffic distribution group homed in us-east-1, a second group homed in
-us-west-2 (so cross-Region addressing matters), more groups alternating between the two; flows
-(mostly OUTBOUND_WHISPER); phone numbers, most claimed to the instance and the rest to the
-groups (at least one to the us-west-2 group); STANDARD queues whose caller configs reference
-those numbers and flows, some with fields left unset, and numbers of the us-west-2 group stored
-in ARN form (the only form that works from us-east-1). The same arguments always give the same
-fixture (IDs come from a seeded generator).
+us-west-2: a default traffic distribution group and more groups, all homed in us-east-1 (Connect
+creates groups in the source Region only, and the fixture checks refuse any other home, so the
+replica Region is never a group's home; it reaches the groups by ARN); flows (mostly
+OUTBOUND_WHISPER); phone numbers, most claimed to the instance and the rest to the groups (at
+least one to the second group); STANDARD queues whose caller configs reference those numbers and
+flows, some with fields left unset, and numbers of the second group stored in ARN form (the form
+a queue written from the replica Region must use, and one reads may return). The same arguments
+always give the same fixture (IDs come from a seeded generator).
 
 Command line::
 
@@ -51,11 +52,10 @@ def generate_fixture(
 
     group_list: list[dict[str, Any]] = []
     for g in range(groups):
-        home = region if g % 2 == 0 else replica_region
         group: dict[str, Any] = {
             "id": _uuid(rng),
             "name": "default" if g == 0 else f"group-{g:02d}",
-            "region": home,
+            "region": region,  # the source Region: never the replica's
             "isDefault": g == 0,
             "status": "ACTIVE",
             "telephony": {region: 100, replica_region: 0} if g == 0 else {region: 50, replica_region: 50},
@@ -72,13 +72,13 @@ def generate_fixture(
     whisper_ids = [f["id"] for f in flow_list if f["type"] == "OUTBOUND_WHISPER"] or [flow_list[0]["id"]]
 
     number_list = []
-    group_homes: dict[str, str] = {g["id"]: g["region"] for g in group_list}
+    arn_form = {group_list[1]["id"]} if groups > 1 else set()
     for n in range(numbers):
         claimed = "instance"
         if n % 4 == 3 and groups:
             claimed = group_list[(n // 4) % groups]["id"]
         if n == numbers - 1 and groups > 1:
-            claimed = group_list[1]["id"]  # at least one number of the replica-homed group
+            claimed = group_list[1]["id"]  # at least one number stored in ARN form
         number_list.append(
             {
                 "id": _uuid(rng),
@@ -90,9 +90,8 @@ def generate_fixture(
         )
 
     def number_ref(num: dict[str, Any]) -> str:
-        home = group_homes.get(num["claimedTo"], region)
-        if home != region:
-            return f"arn:aws:connect:{home}:{account}:phone-number/{num['id']}"
+        if num["claimedTo"] in arn_form:
+            return f"arn:aws:connect:{region}:{account}:phone-number/{num['id']}"
         return str(num["id"])
 
     queue_list: list[dict[str, Any]] = []

@@ -17,7 +17,9 @@ both have run out:
 A *read* is one API response that carries the resource's written fields: DescribeQueue, one
 queue on a SearchQueues or ListQueues page (whole ``Queue`` objects, or the summary's
 ``LastModifiedTime``), GetTrafficDistribution. Each resource (a queue of an instance, a group)
-lags on its own, and reads from either Region of the pair count alike. Only what the writes
+lags on its own, and reads from either Region of the pair count alike (unless queue config is
+not replicated: then each Region's copy of a queue lags on its own, see
+:mod:`connect_emulator.replication`). Only what the writes
 change lags: resolution, search matching (names, tags) and a group's status use the current
 state, and writes are checked against and applied to the current state. A write to a resource
 that is still lagging restarts its lag and keeps the values readers see, so a reader never sees

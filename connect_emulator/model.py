@@ -8,10 +8,15 @@ enum, pattern). botocore checks only a few of these client-side (required, types
 without this a client bug such as ``MaxResults=2000`` would pass silently against the emulator
 and fail against AWS.
 
-Validation failures raise the operation's own 400 error: ``InvalidParameterException`` when the
-operation models it, else ``InvalidRequestException``; the message mimics AWS ("1 validation
-error detected: Value '2000' at 'maxResults' failed to satisfy constraint: ..."). A path that no
-operation matches is answered like AWS: 404 ``UnknownOperationException`` with an empty body.
+The model also lists each operation's errors, and the emulator answers an operation with no
+other code (a test checks every served operation's error paths against it). Validation
+failures, a body that is not a JSON object included, raise the operation's own 400 error:
+``InvalidParameterException`` when the operation models it, else ``InvalidRequestException``;
+the message mimics AWS ("1 validation error detected: Value '2000' at 'maxResults' failed to
+satisfy constraint: ..."). Throttling is ``ThrottlingException`` where modelled, else 503
+(:func:`throttling_error`). Requests that never reach an operation are the front door's: no or
+a malformed signature (403) and a path that no operation matches, answered like AWS with 404
+``UnknownOperationException`` and an empty body.
 
 Model patterns are not implicitly anchored (Smithy semantics, so ``re.search``); a few are
 written with doubled backslashes in the model (``\\\\+[1-9]...``) and are normalised; patterns
@@ -103,6 +108,22 @@ def validation_error_code(op: OperationModel) -> str:
     return "InvalidParameterException"
 
 
+def modelled_errors(op: OperationModel) -> frozenset[str]:
+    """The error codes (exception shape names) the model lists for the operation."""
+    return frozenset(s.name for s in op.error_shapes)
+
+
+def throttling_error(op: OperationModel) -> ApiError:
+    """A throttled call: 429 ThrottlingException where the operation models it, else 503.
+
+    DescribeInstance models no ThrottlingException; its throttled calls get 503
+    ServiceUnavailableException, which (unlike an unmodelled code) botocore retries alike.
+    """
+    if "ThrottlingException" in modelled_errors(op):
+        return ApiError("ThrottlingException", "Rate exceeded")
+    return ApiError("ServiceUnavailableException", "Rate exceeded", 503)
+
+
 def token_error_code(op: OperationModel) -> str:
     """The 400 error an operation uses for an unusable NextToken."""
     names = {s.name for s in op.error_shapes}
@@ -151,9 +172,9 @@ def parse_request(
         try:
             doc = json.loads(body)
         except ValueError:
-            raise ApiError("SerializationException", "Request body is not valid JSON") from None
+            raise ApiError(code, "Request body is not valid JSON") from None
         if not isinstance(doc, dict):
-            raise ApiError("SerializationException", "Request body must be a JSON object")
+            raise ApiError(code, "Request body must be a JSON object")
         for name, member in shape.members.items():
             if member.serialization.get("location") is None and doc.get(name) is not None:
                 params[name] = doc[name]

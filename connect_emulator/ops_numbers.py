@@ -8,6 +8,14 @@ of the account whose Region R is the calling Region. When both are given TargetA
 InstanceId must name the same instance. Filters: PhoneNumberCountryCodes, PhoneNumberTypes,
 PhoneNumberPrefix (with or without ``+``).
 
+Whether ListPhoneNumbersV2 by a group ARN works while the group is not ACTIVE is undocumented:
+the ``list_numbers_of_inactive_groups`` option (``Emulator(list_numbers_of_inactive_groups=...)``,
+``reconciler emulator --no-list-numbers-of-inactive-groups``). On (the default): the group's
+numbers are listed whatever its status. Off: a group that is not ACTIVE (UPDATE_IN_PROGRESS
+right after an update, too) is refused with InvalidParameterException 400, the operation's
+modelled 400 (it models no InvalidRequestException), so a reconciler reading numbers must cope
+with a busy group, e.g. by listing by instance or retrying once the group is ACTIVE.
+
 DescribePhoneNumber follows the same addressing rule as UpdateQueueOutboundCallerConfig: a UUID
 resolves only in Region R, the ARN from either Region of the pair (see ``resources``).
 """
@@ -17,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from connect_emulator.errors import invalid_parameter, not_found
+from connect_emulator.objects import Instance, PhoneNumber
 from connect_emulator.resources import (
     Call,
     number_arn,
@@ -27,7 +36,7 @@ from connect_emulator.resources import (
     resolve_instance,
     resolve_number,
 )
-from connect_emulator.state import EmulatorState, Instance, PhoneNumber
+from connect_emulator.state import EmulatorState
 
 
 def _summary(inst: Instance, n: PhoneNumber) -> dict[str, Any]:
@@ -52,6 +61,9 @@ def _targeted(state: EmulatorState, call: Call, target: str) -> list[tuple[Insta
     resource = arn[2]
     if resource.startswith("traffic-distribution-group/"):
         inst, group = resolve_group(state, call, target)
+        status = group.status_at(call.now)
+        if status != "ACTIVE" and not call.options.list_numbers_of_inactive_groups:
+            raise invalid_parameter(f"Traffic distribution group {group.id} is {status}, not ACTIVE")
         return [(inst, n) for n in inst.phone_numbers if n.claimed_to == group.id]
     if resource.startswith("instance/") and "/" not in resource.removeprefix("instance/"):
         inst = resolve_instance(state, call, target)

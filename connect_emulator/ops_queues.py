@@ -12,6 +12,9 @@ SearchQueues' ``ApproximateTotalCount`` is exact: the first page of a listing co
 and later pages reuse that count while the state's version and the number of queues are
 unchanged (see :mod:`connect_emulator.state`).
 
+Whether a write made in one Region of the pair shows in the other is the ``queue_replication``
+option (:mod:`connect_emulator.replication`): these reads show the calling Region's copy.
+
 With the ``read_lag`` option, the queues these reads return (DescribeQueue's, each one on a
 SearchQueues or ListQueues page) are shown as they were before a recent write
 (:mod:`connect_emulator.lag`); which queues match and how many is decided on the current
@@ -35,7 +38,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from connect_emulator.errors import invalid_parameter, not_found
-from connect_emulator.lag import queue_key
+from connect_emulator.objects import Instance, Queue
+from connect_emulator.replication import lag_key, read_copy, write_copy
 from connect_emulator.resources import (
     Call,
     flow_arn,
@@ -47,7 +51,7 @@ from connect_emulator.resources import (
     resolve_instance,
     resolve_number,
 )
-from connect_emulator.state import EmulatorState, Instance, Queue
+from connect_emulator.state import EmulatorState
 
 
 def hours_of_operation_id(inst: Instance) -> str:
@@ -98,9 +102,14 @@ def queue_objects(call: Call, inst: Instance, queues: Iterable[Queue]) -> list[d
 
 
 def seen(state: EmulatorState, call: Call, inst: Instance, queues: Iterable[Queue]) -> list[Queue]:
-    """The queues as this read shows them: each one still lagging behind a write as it was."""
-    lag = state.lag
-    return [lag.view(queue_key(inst.id, q.id), q, call.now) for q in queues]
+    """The queues as this read shows them: the calling Region's copy (see ``replication``),
+    each one still lagging behind a write as it was."""
+    lag, mode = state.lag, call.options.queue_replication
+    out = []
+    for q in queues:
+        copy = read_copy(inst, q, call.region, mode)
+        out.append(lag.view(lag_key(inst, q, copy), copy, call.now))
+    return out
 
 
 # -- SearchQueues ------------------------------------------------------------------------------
@@ -236,7 +245,7 @@ def describe_queue(state: EmulatorState, call: Call) -> dict[str, Any]:
     q = inst.queue(call.params["QueueId"])
     if q is None:
         raise not_found(f"Queue {call.params['QueueId']}")
-    return {"Queue": queue_object(call, inst, state.lag.view(queue_key(inst.id, q.id), q, call.now))}
+    return {"Queue": queue_object(call, inst, seen(state, call, inst, [q])[0])}
 
 
 # -- UpdateQueueOutboundCallerConfig -----------------------------------------------------------
@@ -275,16 +284,17 @@ def update_queue_outbound_caller_config(state: EmulatorState, call: Call) -> Non
         _, number = resolve_number(state, call, number_ref, scope=inst)
         number_id = number.id
     flow_id = _flow_id(call, inst, flow_ref) if flow_ref is not None else None
-    state.lag.before_write(queue_key(inst.id, q.id), q, call.options.read_lag, call.now)
+    target = write_copy(inst, q, call.region, call.options.queue_replication)
+    state.lag.before_write(lag_key(inst, q, target), target, call.options.read_lag, call.now)
     clear = call.options.omitted_fields == "clear"
     if name is not None or clear:
-        q.caller_id_name = name
+        target.caller_id_name = name
     if number_id is not None or clear:
-        q.caller_id_number_id = number_id
+        target.caller_id_number_id = number_id
     if flow_id is not None or clear:
-        q.outbound_flow_id = flow_id
-    q.last_modified_time = call.now
-    q.last_modified_region = call.region
+        target.outbound_flow_id = flow_id
+    target.last_modified_time = call.now
+    target.last_modified_region = call.region
 
 
 # -- ListContactFlows / DescribeInstance -------------------------------------------------------

@@ -7,30 +7,45 @@ UpdateTrafficDistribution is refused with ``InvalidRequestException`` (400) unle
 * telephony and agent percentages are multiples of 10 and sum to 100;
 * a ``SignInConfig`` enables at least one Region, and is sent only for the default group
   (AWS documents InvalidRequestException for a sign-in config on a non-default group);
-* the group is ``ACTIVE``. AWS does not document the error for a group that is not ACTIVE
-  (the op also models ResourceConflictException, documented only as "a resource already has
-  that name"); following DESIGN.md the emulator answers InvalidRequestException 400 for every
-  other status, UPDATE_IN_PROGRESS included.
+* the group is ``ACTIVE``.
+
+Get and Update answer only while the group is ACTIVE (admin guide, "Set up traffic distribution
+groups"). The error for another status is undocumented (UpdateTrafficDistribution also models
+ResourceConflictException, documented only as "a resource already has that name"); the emulator
+answers InvalidRequestException 400 for every other status, UPDATE_IN_PROGRESS included, so a
+client must read the Status (Describe/List show it) rather than rely on the code.
 
 A successful update stores the given configs (an omitted AgentConfig/SignInConfig is kept), sets
-``LastFailoverTime`` to now when the telephony distribution changed, and, with the
-``update_in_progress_seconds`` option, makes the group report UPDATE_IN_PROGRESS for that long.
+``LastFailoverTime`` to now when the telephony distribution changed, and makes the group report
+UPDATE_IN_PROGRESS for ``update_in_progress_seconds`` (default 2 s; AWS documents the status
+but not how long it lasts; 0 turns the window off). Meanwhile Get and Update are refused as
+above, and DescribeTrafficDistributionGroup and ListTrafficDistributionGroups show the status.
 With the ``read_lag`` option, GetTrafficDistribution keeps showing the distribution (and
 LastFailoverTime) from before a recent update for a while (:mod:`connect_emulator.lag`); the
 group's status and the rules above always use the current state.
 
-ListTrafficDistributionGroups lists the groups *homed* in the calling Region (of the caller's
-account; with InstanceId, of that instance only). AWS does not say whether a group created in
-the other Region of the pair is listed too; the emulator takes the stricter reading, so a
-reconciler that discovers groups must list from both Regions (or describe by ARN).
+ListTrafficDistributionGroups lists the groups of the caller's account (with InstanceId, of that
+instance only) homed in the calling Region. Groups are homed in the source Region only, and AWS
+does not say whether a call made in the replica Region lists them too, so that is the
+``replica_lists_groups`` option (``Emulator(replica_lists_groups=...)``, ``reconciler emulator
+--replica-lists-groups``). Off (the default, the stricter reading): the replica Region lists no
+groups at all, so a reconciler that discovers groups must list in the source Region, or describe
+known groups by ARN from the replica. On: the replica Region lists the same groups, with the same
+ARNs (naming the source Region) and statuses.
+
+ListTrafficDistributionGroups with an unknown InstanceId (or the ARN of another Region) answers
+``InvalidRequestException`` 400: the model lists no ResourceNotFoundException for it, only
+AccessDenied, InternalService, InvalidRequest and Throttling, and of those only InvalidRequest
+("the request is not valid") fits a request naming an instance the caller cannot see.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from connect_emulator.errors import invalid_request
+from connect_emulator.errors import ApiError, invalid_request
 from connect_emulator.lag import group_key
+from connect_emulator.objects import Instance, TrafficGroup
 from connect_emulator.resources import (
     Call,
     group_arn,
@@ -39,21 +54,31 @@ from connect_emulator.resources import (
     resolve_group,
     resolve_instance,
 )
-from connect_emulator.state import EmulatorState, Instance, TrafficGroup
+from connect_emulator.state import EmulatorState
+
+
+def _listed(inst: Instance, g: TrafficGroup, call: Call) -> bool:
+    """Whether a listing made in the calling Region shows the group (see the module docstring)."""
+    if g.region == call.region:
+        return True
+    return call.options.replica_lists_groups and call.region == inst.replica_region
 
 
 def list_traffic_distribution_groups(state: EmulatorState, call: Call) -> dict[str, Any]:
     ident = call.params.get("InstanceId")
     if ident is not None:
-        inst = resolve_instance(state, call, ident)
-        pairs = [(inst, g) for g in inst.groups if g.region == call.region]
+        try:
+            inst = resolve_instance(state, call, ident)
+        except ApiError as exc:  # the operation models no ResourceNotFoundException
+            raise invalid_request(exc.message) from None
+        pairs = [(inst, g) for g in inst.groups if _listed(inst, g, call)]
         key = inst.id
     else:
         pairs = [
             (inst, g)
             for inst in state.instances_in(call.account, call.region)
             for g in inst.groups
-            if g.region == call.region
+            if _listed(inst, g, call)
         ]
         key = "*"
     page, token = paginate(call, pairs, key, default_size=10)
@@ -95,8 +120,15 @@ def _distributions(inst: Instance, values: dict[str, Any], field: str) -> list[d
     return [{"Region": r, field: values[r]} for r in inst.regions if r in values]
 
 
+def _require_active(g: TrafficGroup, now: float) -> None:
+    status = g.status_at(now)
+    if status != "ACTIVE":
+        raise invalid_request(f"Traffic distribution group {g.id} is {status}, not ACTIVE")
+
+
 def get_traffic_distribution(state: EmulatorState, call: Call) -> dict[str, Any]:
     inst, g = resolve_group(state, call, call.params["Id"])
+    _require_active(g, call.now)
     g = state.lag.view(group_key(g.id), g, call.now)
     out: dict[str, Any] = {
         "TelephonyConfig": {"Distributions": _distributions(inst, g.telephony, "Percentage")},
@@ -149,9 +181,7 @@ def update_traffic_distribution(state: EmulatorState, call: Call) -> None:
         sign_in = {d["Region"]: bool(d["Enabled"]) for d in _regions_of(inst, sign_in_cfg, "SignInConfig")}
         if not any(sign_in.values()):
             raise invalid_request("SignInConfig must enable at least one Region")
-    status = g.status_at(call.now)
-    if status != "ACTIVE":
-        raise invalid_request(f"Traffic distribution group {g.id} is {status}, not ACTIVE")
+    _require_active(g, call.now)
     state.lag.before_write(group_key(g.id), g, call.options.read_lag, call.now)
     apply_distribution(g, call.now, telephony, agents, sign_in)
     if call.options.update_in_progress_seconds > 0:

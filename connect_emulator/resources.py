@@ -5,8 +5,9 @@ reconciler must get right (see DESIGN.md, "Amazon Connect facts"):
 
 * an instance is reachable from its Region and its replica Region, by ID or by the ARN *of the
   calling Region* (``arn:aws:connect:{calling Region}:{account}:instance/{id}``);
-* a traffic distribution group resolves by bare ID only in its home Region; from the other
-  Region of the pair only its full ARN (which always names the home Region) works, else 404;
+* a traffic distribution group resolves by bare ID only in its home Region, which is always
+  the instance's (source) Region: Connect creates groups nowhere else. From the replica Region
+  only its full ARN (which names the home Region) works, else 404;
 * a phone number's ARN names Region R (the instance's Region for instance numbers, the group's
   home Region for group numbers). A bare UUID resolves only when the calling Region is R; the
   ARN ``arn:aws:connect:R:{account}:phone-number/{id}`` resolves from either Region of the pair;
@@ -38,7 +39,8 @@ from botocore.model import OperationModel
 from connect_emulator.errors import ApiError, invalid_parameter, not_found
 from connect_emulator.lag import ReadLag
 from connect_emulator.model import token_error_code
-from connect_emulator.state import EmulatorState, Instance, PhoneNumber, TrafficGroup
+from connect_emulator.objects import Instance, PhoneNumber, TrafficGroup
+from connect_emulator.state import EmulatorState
 
 T = TypeVar("T")
 
@@ -47,14 +49,27 @@ ARN_RE = re.compile(r"^arn:aws[a-z-]*:connect:([a-z0-9-]+):([0-9]+):(.+)$")
 
 @dataclass(frozen=True)
 class Options:
-    """Behaviour switches that AWS does not document (so tests can run under each)."""
+    """Behaviour switches that AWS does not document (so tests can run under each).
+
+    Each is also an ``Emulator`` keyword of the same name and a ``reconciler emulator`` flag.
+    """
 
     #: ``keep``: UpdateQueueOutboundCallerConfig leaves omitted fields alone; ``clear``: removes them.
     omitted_fields: str = "keep"
-    #: After a successful UpdateTrafficDistribution the group reports UPDATE_IN_PROGRESS this long.
-    update_in_progress_seconds: float = 0.0
+    #: After a successful UpdateTrafficDistribution the group reports UPDATE_IN_PROGRESS this long
+    #: (undocumented; 0: never). Get/UpdateTrafficDistribution are refused meanwhile.
+    update_in_progress_seconds: float = 2.0
     #: How long reads of a written resource keep showing its old values (see ``lag``; off: none).
     read_lag: ReadLag = field(default_factory=ReadLag)
+    #: ``shared``: one queue-config store for both Regions; ``none``: not replicated, each Region
+    #: reads its own writes only (see :mod:`connect_emulator.replication`).
+    queue_replication: str = "shared"
+    #: Whether ListTrafficDistributionGroups called in the replica Region lists the groups homed
+    #: in the source Region (undocumented; see ``ops_traffic``).
+    replica_lists_groups: bool = False
+    #: Whether ListPhoneNumbersV2 by a group ARN works while the group is not ACTIVE
+    #: (undocumented; see ``ops_numbers``).
+    list_numbers_of_inactive_groups: bool = True
 
 
 @dataclass

@@ -2,16 +2,18 @@
 
 One request goes through a straight line of steps, each of which may answer early::
 
-    admin path? -> SigV4 scope (Region, account) -> route (model) -> quota bucket
-      -> fault (before) -> parse + validate (model) -> operation (under the state lock)
-      -> fault (after) -> JSON response
+    admin path? -> SigV4 scope (Region, account) -> route (model) -> Region down? (outage)
+      -> quota bucket -> fault (before) -> parse + validate (model)
+      -> operation (under the state lock) -> fault (after) -> JSON response
 
 Every API request (not admin ones) is appended to the call log: sequence number, wall time,
-operation, Region, account, method, path, status, error code, injected fault, and the parsed
-request body for writes. Throttled requests are logged but do not count as calls for scripted
-faults (they never reached the service). The server is ``ThreadingHTTPServer`` speaking
-HTTP/1.1 keep-alive like AWS endpoints; ``stop()`` also closes idle keep-alive connections so a
-stopped emulator leaves no sockets behind.
+operation, Region, account, the access key ID that signed it, method, path, status, error code,
+injected fault, outage mode, and the parsed request body for writes. Throttled requests and calls
+to a down Region are logged but do not count as calls for scripted faults (they never reached the
+service). The HTTP side
+(:mod:`connect_emulator.httpd`) speaks HTTP/1.1 keep-alive like AWS endpoints; ``stop()`` also
+ends idle keep-alive connections and connections held by an outage, so a stopped emulator
+leaves no sockets or waiting threads behind.
 
 Reads are strongly consistent unless the ``read_lag`` option is on: then reads of a resource
 trail its writes through the API, as AWS's eventually consistent reads may (see
@@ -20,29 +22,37 @@ trail its writes through the API, as AWS's eventually consistent reads may (see
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import json
 import logging
-import socket
 import threading
 import time
-from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from connect_emulator import admin, ops
+from botocore.model import OperationModel
+
+from connect_emulator import admin, ops, replication
 from connect_emulator.errors import ApiError
 from connect_emulator.faults import Fault, FaultInjector, FaultSpec
+from connect_emulator.httpd import HttpServer
 from connect_emulator.lag import ReadLag
-from connect_emulator.model import Router, parse_request, validate
+from connect_emulator.model import Router, parse_request, throttling_error, validate
+from connect_emulator.outage import DEFAULT_HANG_SECONDS, Outages, OutageSpec
 from connect_emulator.quotas import QuotaLimiter
 from connect_emulator.resources import Call, Options
 from connect_emulator.state import EmulatorState
-from connect_emulator.wire import Response, credential_scope, empty_response, error_response, json_response
+from connect_emulator.wire import (
+    Hangup,
+    Response,
+    credential_scope,
+    empty_response,
+    error_response,
+    json_response,
+)
 
 OMITTED_FIELDS = ("keep", "clear")
 LOG = logging.getLogger(__name__)
@@ -70,30 +80,48 @@ class Emulator:
         quota_scale: float = 1.0,
         faults: FaultSpec | Mapping[str, Any] | str | Path | None = None,
         omitted_fields: str = "keep",
-        update_in_progress_seconds: float = 0.0,
+        update_in_progress_seconds: float = 2.0,
         quota_rates: Mapping[str, float] | None = None,
         read_lag: ReadLag | int | Mapping[str, Any] | None = None,
+        queue_replication: str = replication.SHARED,
+        replica_lists_groups: bool = False,
+        list_numbers_of_inactive_groups: bool = True,
+        down_regions: Iterable[str] = (),
+        outage_mix: str | Mapping[str, float] | None = None,
+        outage_seed: int = 0,
+        outage_hang_seconds: float = DEFAULT_HANG_SECONDS,
     ) -> None:
         if omitted_fields not in OMITTED_FIELDS:
             raise ValueError(f"omitted_fields must be 'keep' or 'clear', not {omitted_fields!r}")
+        if queue_replication not in replication.MODES:
+            raise ValueError(f"queue_replication must be 'shared' or 'none', not {queue_replication!r}")
         self._state = _load_state(state)
         self.host = host
         self.requested_port = port
         self.limiter = QuotaLimiter(quotas, quota_scale, rates=quota_rates)
         self.injector = FaultInjector(FaultSpec.parse(faults))
-        self.options = Options(omitted_fields, update_in_progress_seconds, ReadLag.parse(read_lag))
+        self.options = Options(
+            omitted_fields=omitted_fields,
+            update_in_progress_seconds=update_in_progress_seconds,
+            read_lag=ReadLag.parse(read_lag),
+            queue_replication=queue_replication,
+            replica_lists_groups=replica_lists_groups,
+            list_numbers_of_inactive_groups=list_numbers_of_inactive_groups,
+        )
+        spec = OutageSpec(OutageSpec.parse_mix(outage_mix), outage_seed, outage_hang_seconds)
+        self.outages = Outages(spec, down_regions)
         self.router = Router()
         self._calls: list[dict[str, Any]] = []
         self._calls_lock = threading.Lock()
         self._seq = itertools.count(1)
-        self._server: _Server | None = None
+        self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def _bind(self) -> _Server:
+    def _bind(self) -> HttpServer:
         if self._server is None:
-            self._server = _Server((self.host, self.requested_port), self)
+            self._server = HttpServer((self.host, self.requested_port), self.handle)
         return self._server
 
     def start(self) -> Emulator:
@@ -114,9 +142,7 @@ class Emulator:
         server, self._server = self._server, None
         if server is None:
             return
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
+        server.stop_serving()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -168,6 +194,19 @@ class Emulator:
             self.options = dataclasses.replace(self.options, read_lag=parsed)
             self._state.lag.clear()
 
+    @property
+    def down_regions(self) -> list[str]:
+        """The Regions in an outage (see :mod:`connect_emulator.outage`)."""
+        return self.outages.down
+
+    @property
+    def outage(self) -> OutageSpec:
+        return self.outages.spec
+
+    def set_region_down(self, region: str, down: bool = True) -> None:
+        """Start (``down=True``) or end an outage of ``region``; raises OutageError on a bad name."""
+        self.outages.set_down(region, down)
+
     def reset_quotas(self) -> None:
         self.limiter.reset()
 
@@ -187,10 +226,22 @@ class Emulator:
         name: admin.Field = admin.KEEP,
         number_id: admin.Field = admin.KEEP,
         flow_id: admin.Field = admin.KEEP,
+        region: str | None = None,
     ) -> None:
-        """Out-of-band change (drift); ``None`` clears a field, omitted keeps it."""
+        """Out-of-band change (drift); ``None`` clears a field, omitted keeps it.
+
+        ``region``: the Region whose copy changes when queue config is not replicated
+        (``queue_replication="none"``); default: the instance's own Region.
+        """
         admin.set_queue_caller_config(
-            self._state, instance_id, queue_id, name=name, number_id=number_id, flow_id=flow_id
+            self._state,
+            self.options,
+            instance_id,
+            queue_id,
+            name=name,
+            number_id=number_id,
+            flow_id=flow_id,
+            region=region,
         )
 
     def set_traffic_distribution(
@@ -212,8 +263,10 @@ class Emulator:
 
     # -- one request --------------------------------------------------------------------------
 
-    def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> Response | None:
-        """Answer one HTTP request; ``None`` means drop the connection without answering."""
+    def handle(
+        self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes
+    ) -> Response | Hangup:
+        """Answer one HTTP request (a :class:`Hangup` answers nothing)."""
         path, _, query = raw_path.partition("?")
         if path == "/_emulator" or path.startswith("/_emulator/"):
             return admin.handle_admin(self, method, path, body)
@@ -228,6 +281,7 @@ class Emulator:
             "status": None,
             "errorCode": None,
             "fault": None,
+            "outage": None,
         }
         try:
             response = self._api(method, path, query, headers, body, entry)
@@ -236,7 +290,7 @@ class Emulator:
         except Exception as exc:  # a bug in the emulator: answer like AWS would, and say why
             LOG.exception("emulator error in %s %s", method, raw_path)
             response = error_response(ApiError("InternalServiceException", f"emulator error: {exc!r}"))
-        if response is not None:
+        if isinstance(response, Response):
             entry["status"] = response.status
             entry["errorCode"] = response.headers.get("x-amzn-ErrorType")
         with self._calls_lock:
@@ -252,41 +306,53 @@ class Emulator:
         headers: Mapping[str, str],
         body: bytes,
         entry: dict[str, Any],
-    ) -> Response | None:
+    ) -> Response | Hangup:
         access_key, region = credential_scope(headers, query)
         account = self._state.account_for(access_key)
-        entry.update(region=region, account=account)
+        entry.update(region=region, account=account, accessKey=access_key)
         matched = self.router.match(method, path)
+        if matched is not None:
+            entry["operation"] = matched[0].name
+        outage = self.outages.decide(region)
+        if outage is not None:  # nothing behind the front door is reached: no quota, no fault
+            entry["outage"] = outage
+            if outage == "unavailable":
+                raise ApiError("ServiceUnavailableException", f"Service unavailable in {region}", 503)
+            return Hangup(
+                hold_seconds=self.outages.spec.hang_seconds if outage == "hang" else 0.0,
+                reset=outage == "reset",
+            )
         if matched is None:
             raise ApiError("UnknownOperationException", f"No operation matches {method} {path}")
         op_model, path_params = matched
         operation = op_model.name
-        entry["operation"] = operation
         if operation in ops.WRITES:
             entry["requestBody"] = _body_for_log(body)
         if operation not in ops.HANDLERS:
             raise ApiError("UnknownOperationException", f"{operation} is not emulated")
         if not self.limiter.allow(account, region, operation):
-            raise ApiError("ThrottlingException", "Rate exceeded")
+            raise throttling_error(op_model)
         fault = self.injector.decide(operation)
         if fault.latency_ms > 0:
             time.sleep(fault.latency_ms / 1000.0)
         if fault.kind != "none" and fault.phase == "before":
-            return _apply_fault(fault, entry)
+            return _apply_fault(fault, entry, op_model)
         params = parse_request(op_model, path_params, query, headers, body)
         validate(op_model, params)
         call = Call(operation, region, account, params, time.time(), op_model, self.options)
         out = ops.execute(self._state, call)
         if fault.kind != "none":
-            return _apply_fault(fault, entry)
+            return _apply_fault(fault, entry, op_model)
         status = int(op_model.http.get("responseCode", 200))
         return json_response(status, out) if out is not None else empty_response(status)
 
 
-def _apply_fault(fault: Fault, entry: dict[str, Any]) -> Response | None:
+def _apply_fault(fault: Fault, entry: dict[str, Any], op_model: OperationModel) -> Hangup:
     entry["fault"] = fault.reason
     if fault.kind == "drop":
-        return None
+        return Hangup()
+    if fault.code == "ThrottlingException":
+        raise throttling_error(op_model)
     raise ApiError(fault.code, fault.message, fault.status)
 
 
@@ -295,76 +361,3 @@ def _body_for_log(body: bytes) -> Any:
         return json.loads(body) if body.strip() else None
     except ValueError:
         return body.decode("utf-8", "replace")
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "ConnectEmulator/1.0"
-    timeout = 120  # idle keep-alive connections are closed after this many seconds
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms stalls
-    server: _Server
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _dispatch(self) -> None:
-        body = self._read_body()
-        response = self.server.emulator.handle(self.command, self.path, dict(self.headers.items()), body)
-        if response is None:  # injected dropped connection
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.send_response(response.status)
-        for key, value in response.headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _dispatch
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
-        self.emulator = emulator
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        with self._open_lock:
-            sockets, self._open = list(self._open), set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)

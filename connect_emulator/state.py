@@ -1,14 +1,16 @@
 """The emulator's in-memory Amazon Connect: the objects it serves, one lock, and the dump.
 
-The state is the fixture model made live: instances (each with an optional replica Region) own
-flows, claimed phone numbers, traffic distribution groups and queues. Every request handler and
-every admin change takes :attr:`EmulatorState.lock` for its whole duration, so a request sees one
-consistent state. By default the emulator is strongly consistent; AWS is not, and the
-``read_lag`` option makes reads trail writes like AWS's may (see :mod:`connect_emulator.lag`:
-the pending lags live in :attr:`EmulatorState.lag`, the objects here always hold the truth).
-:meth:`EmulatorState.to_dict` gives the fixture format back, so ``load -> dump -> load`` is the
-identity and ``GET /_emulator/state`` can be diffed or saved as a fixture. Parsing and
-validating fixtures lives in :mod:`connect_emulator.fixture`.
+The state is a fixture made live: the instances of :mod:`connect_emulator.objects` (each with
+an optional replica Region, owning flows, claimed numbers, groups and queues) of every account,
+behind one lock. Every request handler and every admin change takes :attr:`EmulatorState.lock`
+for its whole duration, so a request sees one consistent state. By default the emulator is
+strongly consistent; AWS is not, and the ``read_lag`` option makes reads trail writes like
+AWS's may (see :mod:`connect_emulator.lag`: the pending lags live in :attr:`EmulatorState.lag`,
+the objects here always hold the truth). :meth:`EmulatorState.to_dict` gives the fixture format
+back, so ``load -> dump -> load`` is the identity and ``GET /_emulator/state`` can be diffed or
+saved as a fixture. Loading and checking fixtures are functions of
+:mod:`connect_emulator.fixture`, which knows nothing of this class: the constructors here
+(:meth:`EmulatorState.demo`, ``from_file``, ``from_dict``) call them.
 
 Instances carry two caches for their (possibly tens of thousands of) queues: an ID -> position
 index, checked on every hit so it can never lie, and the match counts of recent queue searches.
@@ -25,131 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from connect_emulator.fixture import DEMO_FIXTURE, Fixture, fixture_from_data, load_fixture_file
 from connect_emulator.lag import LagTracker
+from connect_emulator.objects import Flow, Instance, PhoneNumber, Queue, TrafficGroup
 
-#: Default timestamps are fixed so that dumps and responses are reproducible.
-DEFAULT_TIME = 1_700_000_000.0
-
-
-@dataclass
-class Flow:
-    id: str
-    name: str
-    type: str
-    state: str = "ACTIVE"
-    status: str = "PUBLISHED"
-    description: str | None = None
-
-
-@dataclass
-class PhoneNumber:
-    id: str
-    number: str
-    country_code: str
-    type: str
-    #: ``"instance"`` or the ID of a traffic distribution group of the same instance.
-    claimed_to: str
-    description: str | None = None
-    #: Region of a number claimed to the instance (``None``: the instance's own Region).
-    region: str | None = None
-
-
-@dataclass
-class TrafficGroup:
-    id: str
-    name: str
-    #: Home Region: where the group was created and where its bare ID resolves.
-    region: str
-    is_default: bool
-    status: str
-    telephony: dict[str, int]
-    agents: dict[str, int] | None = None
-    sign_in: dict[str, bool] | None = None
-    description: str | None = None
-    last_failover_time: float | None = None
-    tags: dict[str, str] = field(default_factory=dict)
-    #: Monotonic-free wall-clock time until which the group reports UPDATE_IN_PROGRESS.
-    busy_until: float = 0.0
-
-    def status_at(self, now: float) -> str:
-        return "UPDATE_IN_PROGRESS" if now < self.busy_until else self.status
-
-
-@dataclass
-class Queue:
-    id: str
-    name: str | None
-    type: str
-    caller_id_name: str | None = None
-    caller_id_number_id: str | None = None
-    outbound_flow_id: str | None = None
-    description: str | None = None
-    hours_of_operation_id: str | None = None
-    max_contacts: int | None = None
-    status: str = "ENABLED"
-    tags: dict[str, str] = field(default_factory=dict)
-    last_modified_time: float = DEFAULT_TIME
-    last_modified_region: str | None = None
-
-
-@dataclass
-class Instance:
-    id: str
-    account: str
-    region: str
-    alias: str
-    replica_region: str | None = None
-    flows: list[Flow] = field(default_factory=list)
-    phone_numbers: list[PhoneNumber] = field(default_factory=list)
-    groups: list[TrafficGroup] = field(default_factory=list)
-    queues: list[Queue] = field(default_factory=list)
-    created_time: float = DEFAULT_TIME
-    identity_management_type: str = "CONNECT_MANAGED"
-    status: str = "ACTIVE"
-    inbound_calls_enabled: bool = True
-    outbound_calls_enabled: bool = True
-    tags: dict[str, str] = field(default_factory=dict)
-    _queue_index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-    #: Queue-search match counts by search key, each with the ``(state version, queue count)``
-    #: it was computed at (see :func:`connect_emulator.ops_queues.search_queues`).
-    search_counts: dict[str, tuple[tuple[int, int], int]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-
-    @property
-    def regions(self) -> tuple[str, ...]:
-        """The instance's Region, then its replica Region when it has one."""
-        return (self.region, self.replica_region) if self.replica_region else (self.region,)
-
-    def queue(self, queue_id: str) -> Queue | None:
-        pos = self.queue_position(queue_id)
-        return self.queues[pos] if pos is not None else None
-
-    def queue_position(self, queue_id: str) -> int | None:
-        """Where the queue is in :attr:`queues` (``None``: no such queue)."""
-        # Queues are many (thousands) and looked up per request: keep an ID -> position index,
-        # checked on every hit and rebuilt on a miss, so edits to the list can never make it lie.
-        pos = self._queue_index.get(queue_id)
-        if pos is None or pos >= len(self.queues) or self.queues[pos].id != queue_id:
-            self._queue_index = {q.id: i for i, q in enumerate(self.queues)}
-            pos = self._queue_index.get(queue_id)
-        return pos
-
-    def flow(self, flow_id: str) -> Flow | None:
-        return next((f for f in self.flows if f.id == flow_id), None)
-
-    def group(self, group_id: str) -> TrafficGroup | None:
-        return next((g for g in self.groups if g.id == group_id), None)
-
-    def number(self, number_id: str) -> PhoneNumber | None:
-        return next((n for n in self.phone_numbers if n.id == number_id), None)
-
-    def number_region(self, number: PhoneNumber) -> str:
-        """Region R of the number's ARN: the group's home Region, else the instance's Region."""
-        if number.claimed_to == "instance":
-            return number.region or self.region
-        group = self.group(number.claimed_to)
-        return group.region if group else self.region
+__all__ = ["EmulatorState", "Flow", "Instance", "PhoneNumber", "Queue", "TrafficGroup"]
 
 
 @dataclass
@@ -171,27 +53,31 @@ class EmulatorState:
     # -- construction -------------------------------------------------------------------------
 
     @classmethod
+    def from_fixture(cls, fixture: Fixture) -> EmulatorState:
+        """Serve a checked fixture (see :mod:`connect_emulator.fixture` for loading one)."""
+        return cls(
+            default_account=fixture.default_account,
+            access_keys=dict(fixture.access_keys),
+            instances=fixture.instances,
+            source=fixture.source,
+        )
+
+    @classmethod
     def demo(cls) -> EmulatorState:
         """The bundled demo fixture (``fixtures/demo.yaml``)."""
-        from connect_emulator.fixture import load_fixture_file
-
-        state = load_fixture_file(Path(__file__).parent / "fixtures" / "demo.yaml")
+        state = cls.from_fixture(load_fixture_file(DEMO_FIXTURE))
         state.source = "demo"
         return state
 
     @classmethod
     def from_file(cls, path: str | Path) -> EmulatorState:
         """Load a YAML/JSON fixture; raises :class:`~connect_emulator.fixture.FixtureError`."""
-        from connect_emulator.fixture import load_fixture_file
-
-        return load_fixture_file(Path(path))
+        return cls.from_fixture(load_fixture_file(path))
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "dict") -> EmulatorState:
         """Build from a fixture-format mapping; raises ``FixtureError`` naming ``source``."""
-        from connect_emulator.fixture import state_from_dict
-
-        return state_from_dict(data, source)
+        return cls.from_fixture(fixture_from_data(data, source))
 
     def replace_with(self, other: EmulatorState) -> None:
         """Swap in another state's contents, keeping this object (and its lock) alive."""
@@ -326,4 +212,15 @@ def _dump_queue(q: Queue) -> dict[str, Any]:
     )
     if q.tags:
         out["tags"] = dict(q.tags)
+    if q.replica is not None:
+        r = q.replica
+        out["replica"] = _drop_none(
+            {
+                "callerIdName": r.caller_id_name,
+                "callerIdNumberId": r.caller_id_number_id,
+                "outboundFlowId": r.outbound_flow_id,
+                "lastModifiedTime": r.last_modified_time,
+                "lastModifiedRegion": r.last_modified_region,
+            }
+        )
     return out

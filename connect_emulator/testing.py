@@ -25,9 +25,15 @@ DUMMY_SECRET_KEY = "emulator-secret"
 
 @contextmanager
 def running_emulator(state: Any = None, **kwargs: Any) -> Iterator[Emulator]:
-    """Start an emulator on 127.0.0.1 and a free port; stop it on exit. kwargs: see Emulator."""
+    """Start an emulator on 127.0.0.1 and a free port; stop it on exit. kwargs: see Emulator.
+
+    Unlike ``Emulator``, whose default is 2 s like a real group's busy spell, this defaults to
+    ``update_in_progress_seconds=0``: a traffic distribution group is ACTIVE again right after
+    an update, so tests that update a group twice run fast. Pass a value to test the window.
+    """
     kwargs.setdefault("host", "127.0.0.1")
     kwargs.setdefault("port", 0)
+    kwargs.setdefault("update_in_progress_seconds", 0.0)
     emu = Emulator(state, **kwargs).start()
     try:
         yield emu

@@ -1,4 +1,9 @@
-"""HTTP-level pieces shared by the API and admin handlers: responses and SigV4 scope parsing.
+"""HTTP-level pieces shared by the API and admin handlers: answers, hang-ups, SigV4 scope parsing.
+
+An answer to one request is either a :class:`Response` or a :class:`Hangup`: no answer at all,
+the way a failing network or an unreachable Region behaves (the connection closed or reset,
+possibly after holding it open past any client's timeout). :mod:`connect_emulator.httpd` carries
+both out on the socket.
 
 The emulator does not verify signatures (any credentials are accepted), but it does need the
 credential scope of the ``Authorization`` header: ``Credential=AKID/DATE/REGION/SERVICE/
@@ -30,6 +35,18 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hangup:
+    """Answer nothing: hold the connection ``hold_seconds`` (0: not at all), then end it.
+
+    ``reset``: abort it with a TCP reset (the client sees "connection reset by peer"); otherwise
+    close it (the client sees the connection closed without a response).
+    """
+
+    hold_seconds: float = 0.0
+    reset: bool = False
 
 
 def json_response(status: int, doc: Any) -> Response:

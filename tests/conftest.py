@@ -63,6 +63,7 @@ def start_emulator() -> Iterator[Callable[..., Emulator]]:
     started: list[Emulator] = []
 
     def start(state: Any = None, **kwargs: Any) -> Emulator:
+        kwargs.setdefault("update_in_progress_seconds", 0)  # the emulator's default is 2 s
         emu = Emulator(state, host="127.0.0.1", port=0, **kwargs).start()
         started.append(emu)
         return emu

@@ -73,6 +73,7 @@ class Applier:
         self._total = 0
         self._read_at = 0.0  # when the refresh was read (time.monotonic)
         self._started: set[tuple[str, str]] = set()  # changes journalled as change-started
+        self._unjudged: set[tuple[str, str]] = set()  # groups busy at the refresh: stale check pending
 
     def run(self, plan: Plan) -> Report:
         self.specs = {i.name: i.spec for i in plan.instances}
@@ -149,6 +150,11 @@ class Applier:
         values = live_values(change, live)
         if values is None:
             return Result(change, Outcome.FAILED, "the resource no longer exists")
+        group = live.groups_by_id.get(change.resource_id) if change.kind is Kind.TRAFFIC else None
+        if group is not None and group.distribution is None:
+            # Busy at the refresh (Connect shows no distribution then): judged once it is ACTIVE.
+            self._unjudged.add((change.instance, change.resource_id))
+            return None
         return verify.verdict(change, values, "since the plan was made")
 
     # --- writing ----------------------------------------------------------------------------
@@ -232,7 +238,8 @@ class Applier:
         while True:
             status = self.port.group_status(spec, change.resource_arn, region=region)
             if status == "ACTIVE":
-                if waited:  # a busy group was being changed by someone else: is this change stale now?
+                unjudged = (change.instance, change.resource_id) in self._unjudged
+                if waited or unjudged:  # someone else was changing it: is this change stale now?
                     self._recheck(change, spec, region)
                 try:
                     self.port.update_traffic_distribution(

@@ -50,9 +50,10 @@ def read_anywhere(port: ConnectPort, spec: InstanceSpec, groups: Collection[str]
             if not exc.unreachable:
                 raise
             failures.append(exc)
+    reasons = "; ".join(str(f).removeprefix(f"{spec.name}: ") for f in failures)
     raise RegionsDown(
         f"{spec.name}: neither {spec.region} nor {spec.replica_region} answers, so nothing was read "
-        f"and nothing will be written ({'; '.join(str(f) for f in failures)})"
+        f"and nothing was written ({reasons})"
     )
 
 

@@ -7,9 +7,10 @@ Traffic distribution exists for the day a Region fails, so a call must never spe
 Region that is down. A Region starts a run unknown; its first call is a probe (one attempt, short
 timeouts, see `clients`), made by one thread while the others wait for the verdict. A Region that
 answers (with data or with a 4xx: it is alive) is used with the normal settings. One that does
-not answer (no connection, timeouts, 5xx after the retries) is judged down: every later call to
-it in the run fails at once, as a retryable `ConnectCallError` with code `RegionDown`, so the
-layers above turn to the other Region without waiting again.
+not answer the probe, or fails two calls in a row the way an outage does (no connection, timeouts,
+502/503/504 after the retries), is judged down: every later call to it in the run fails at once,
+as a retryable `ConnectCallError` with code `RegionDown`, so the layers above turn to the other
+Region without waiting again. A 500 is a failed call, not an outage: the service answered.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ConnectCallError
 
 UP, DOWN = "up", "down"
+OUTAGE_MISSES = 2  # outage-like failures in a row that judge a Region down, once it has answered
 MAX_PAGES = 100_000
 
 
@@ -33,6 +35,7 @@ class Caller:
         self._lock = threading.Lock()
         self._state: dict[str, str] = {}
         self._why: dict[str, str] = {}
+        self._misses: dict[str, int] = {}  # outage-like failures in a row, per Region
         self._probes: dict[str, threading.Lock] = {}
 
     def down(self) -> set[str]:
@@ -60,17 +63,21 @@ class Caller:
             response: dict[str, Any] = method(**kwargs)
         except AWS_ERRORS as exc:
             error = translate(exc, instance=target.instance, operation=operation, region=target.region)
-            self._judge(target.region, error)
+            self._judge(target.region, error, probe=probe)
             raise error from None
         self._set(target.region, UP)
         return response
 
-    def _judge(self, region: str, error: ConnectCallError) -> None:
-        if error.unreachable:
-            with self._lock:
-                self._state[region] = DOWN
-                self._why.setdefault(region, str(error))
-        elif error.status is not None:
+    def _judge(self, region: str, error: ConnectCallError, *, probe: bool) -> None:
+        outage = error.code == "Unreachable" or error.status in (502, 503, 504)
+        with self._lock:
+            if outage:
+                self._misses[region] = self._misses.get(region, 0) + 1
+                if probe or self._misses[region] >= OUTAGE_MISSES:
+                    self._state[region] = DOWN
+                    self._why.setdefault(region, str(error))
+                return
+        if error.status is not None:
             self._set(region, UP)  # it answered, if only to say no
 
     def _refuse_if_down(self, target: Target, operation: str) -> None:
@@ -94,6 +101,7 @@ class Caller:
 
     def _set(self, region: str, state: str) -> None:
         with self._lock:
+            self._misses[region] = 0
             if self._state.get(region) != DOWN:  # a Region judged down stays down for the run
                 self._state[region] = state
 

@@ -180,6 +180,7 @@ class ClientFactory:
             source_credentials=source.get_credentials(),
             role_arn=target.role_arn,
             extra_args=extra,
+            cache=_Uncached(),  # the refreshable credentials decide when to renew, by their clock
         )
         timing: dict[str, Any] = {"time_fetcher": self.clock} if self.clock else {}
         credentials = DeferredRefreshableCredentials(
@@ -198,6 +199,13 @@ class ClientFactory:
             limiter.acquire(account, region, event_name.rsplit(".", 1)[-1])
 
         client.meta.events.register("before-send.connect.*", before_send)
+
+
+class _Uncached(dict[str, Any]):
+    """A cache that never hits: each renewal the refreshable credentials ask for is a new AssumeRole."""
+
+    def __contains__(self, key: object) -> bool:
+        return False
 
 
 def _stop_when_unreachable(

@@ -25,6 +25,7 @@ from reconciler.planning.live import Distribution, LiveGroup
 
 GROUP_PAGE = 10
 ACTIVE = "ACTIVE"
+DESCRIBED = "described"  # marks a summary that is a DescribeTrafficDistributionGroup answer
 
 
 def find_groups(
@@ -56,7 +57,7 @@ def find_groups(
             continue  # gone, or not this account's: the planner reports a key it cannot resolve
         group = described.get("TrafficDistributionGroup") or {}
         if group.get("Arn"):
-            found[group["Arn"]] = group
+            found[group["Arn"]] = {**group, DESCRIBED: True}  # read_group need not describe it again
     return list(found.values())
 
 
@@ -88,9 +89,10 @@ def is_managed(summary: dict[str, Any], keys: Collection[str] | None) -> bool:
     return False
 
 
-def read_group(reader: Reader, arn: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def read_group(reader: Reader, summary: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The group as described now, and its distribution when it is ACTIVE (else None)."""
-    described = _describe(reader, arn)
+    arn = summary["Arn"]
+    described = summary if summary.get(DESCRIBED) else _describe(reader, arn)
     if described.get("Status") != ACTIVE:
         return described, None
     try:

@@ -65,7 +65,7 @@ def read_instance(
     )
     group_numbers = [pool.submit(_group_numbers, reader, g) for g in summaries]
     details: dict[str, Future[tuple[dict[str, Any], dict[str, Any] | None]]] = {
-        g["Arn"]: pool.submit(group_reads.read_group, reader, g["Arn"])
+        g["Arn"]: pool.submit(group_reads.read_group, reader, g)
         for g in summaries
         if group_reads.is_managed(g, managed_groups) or (managed_groups and g.get("IsDefault"))
     }
@@ -73,9 +73,13 @@ def read_instance(
         group_reads.live_group(g, details[g["Arn"]].result() if g["Arn"] in details else None)
         for g in summaries
     )
-    numbers = {n.id: n for n in (_number(raw) for raw in numbers_f.result())}
-    for future in group_numbers:
-        numbers.update((n.id, n) for n in (_number(raw) for raw in future.result()))
+    listed = numbers_f.result() + [raw for future in group_numbers for raw in future.result()]
+    if region == spec.region:
+        directory.remember_numbers(iid, listed)
+    else:  # numbers claimed to the instance are listed in its own Region only: as last seen there
+        seen = {raw["PhoneNumberId"] for raw in listed}
+        listed += [raw for raw in directory.numbers(iid) if raw.get("PhoneNumberId") not in seen]
+    numbers = {n.id: n for n in (_number(raw) for raw in listed)}
     queues = tuple(queue_from(q) for q in queues_f.result())
     flows = tuple(
         LiveFlow(f["Id"], f["Arn"], f.get("Name", ""), f.get("ContactFlowType", "")) for f in flows_f.result()

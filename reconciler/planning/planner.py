@@ -23,8 +23,9 @@ from reconciler.desired.state import DesiredGroup, DesiredInstance, DesiredQueue
 from reconciler.planning.calls import queue_request, traffic_request
 from reconciler.planning.compare import changed_fields, group_values, planned_fingerprint, queue_values
 from reconciler.planning.live import LiveGroup, LiveInstance, LiveQueue, LiveState, number_identity
-from reconciler.planning.plan import Action, Change, FieldChange, InstanceSummary, Kind, Plan, Risk
+from reconciler.planning.plan import Action, Change, FieldChange, InstanceSummary, Kind, Plan
 from reconciler.planning.resolve import Resolver, Unresolved
+from reconciler.planning.risks import group_risks, sign_in_after
 from reconciler.planning.values import GroupValues, QueueValues
 
 _KIND_RANK = {Kind.TRAFFIC: 0, Kind.QUEUE: 1}
@@ -98,9 +99,9 @@ def _plan_instance(
     again = {(d.section, d.key) for d in twice}
     resolved_groups = [(g, lg) for g, lg in resolved_groups if (GROUPS, g.key) not in again]
     queues = [(q, lq) for q, lq in queues if (QUEUES, q.key) not in again]
-    sign_in_after = _sign_in_after(resolved_groups, live)
+    sign_in = sign_in_after(resolved_groups, live)
     planners: list[Callable[[], Change | None]] = [
-        functools.partial(_group_change, instance, g, lg, live, sign_in_after) for g, lg in resolved_groups
+        functools.partial(_group_change, instance, g, lg, live, sign_in) for g, lg in resolved_groups
     ]
     planners += [functools.partial(_queue_change, instance, q, lq, resolver) for q, lq in queues]
     for plan_one in planners:
@@ -167,20 +168,6 @@ def _problem(source: Source, section: str, key: str, field: str, message: str, c
 # --- traffic distribution groups ----------------------------------------------------------------
 
 
-def _sign_in_after(
-    resolved: list[tuple[DesiredGroup, LiveGroup]], live: LiveInstance
-) -> dict[str, bool] | None:
-    """Where agents may sign in once the plan is applied (the default group's sign-in config);
-    a blocked default group keeps its live sign-in config."""
-    for group, live_group in resolved:
-        if live_group.is_default and group.spec.sign_in is not None and live_group.status == "ACTIVE":
-            return dict(group.spec.sign_in)
-    default = next((g for g in live.groups if g.is_default), None)
-    if default is None or default.distribution is None:
-        return None
-    return default.distribution.sign_in
-
-
 def _group_change(
     instance: DesiredInstance,
     group: DesiredGroup,
@@ -220,7 +207,7 @@ def _group_change(
         after["signIn"] = before["signIn"] = None  # sign-in is configured on the default group only
     expected = GroupValues.model_validate(after)
     planned_against = GroupValues.model_validate(before)
-    risks, warnings = _group_risks(
+    risks, warnings = group_risks(
         before,
         after=after,
         fields=fields,
@@ -282,45 +269,6 @@ def _unseen_group(instance: DesiredInstance, group: DesiredGroup, live: LiveInst
     )
 
 
-def _group_risks(
-    before: dict[str, Any],
-    *,
-    after: dict[str, Any],
-    fields: list[str],
-    agents_unmanaged: bool,
-    sign_in_after: dict[str, bool] | None,
-    live_group: LiveGroup,
-) -> tuple[tuple[Risk, ...], tuple[str, ...]]:
-    risks: list[Risk] = []
-    warnings: list[str] = []
-    tel_before, tel_after = before.get("telephony") or {}, after["telephony"] or {}
-    if "telephony" in fields:
-        risks.append(Risk.TRAFFIC_SHIFT)
-        if any(tel_after[r] in (0, 100) and tel_before.get(r) != tel_after[r] for r in tel_after):
-            risks.append(Risk.FAILOVER)
-    if "agents" in fields:
-        risks.append(Risk.AGENTS_SHIFT)
-    if "signIn" in fields:
-        was = before.get("signIn") or {}
-        if any(was.get(r, True) and not on for r, on in after["signIn"].items()):
-            risks.append(Risk.SIGN_IN_DISABLED)
-    for region, pct in sorted(tel_after.items()):
-        if pct > 0 and sign_in_after is not None and sign_in_after.get(region) is False:
-            warnings.append(
-                f"telephony sends {pct}% of calls to {region}, where agents cannot sign in "
-                "(sign-in is disabled there on the default group)"
-            )
-    agents = after.get("agents")
-    if "telephony" in fields and agents_unmanaged and agents is not None and agents != tel_after:
-        shown = ", ".join(f"{r} {p}%" for r, p in sorted(agents.items()))
-        warnings.append(
-            f"agents stay at {shown} while telephony moves; AWS advises moving agents with telephony"
-        )
-    if live_group.distribution is None:
-        warnings.append("the live distribution could not be read")
-    return tuple(risks), tuple(warnings)
-
-
 # --- queues -------------------------------------------------------------------------------------
 
 
@@ -350,6 +298,14 @@ def _queue_change(
             problems.append(
                 _problem(queue.at("whisperFlow"), QUEUES, queue.key, "whisperFlow", str(exc), "unresolved")
             )
+    live = resolver.live
+    if problems and live.read_region and live.read_region != live.region:
+        # Read from the replica while the source is down: some references are listed in the source
+        # Region only (numbers claimed to the instance). Not a mistake in git: this queue waits.
+        reason = f"read from {live.read_region} ({live.region} does not answer), where " + "; ".join(
+            p.message for p in problems
+        )
+        return _blocked_queue(instance, queue, live_queue, reason)
     if problems:
         raise _Failed(problems)
     live_values = queue_values(live_queue)
@@ -383,6 +339,29 @@ def _queue_change(
         source=str(queue.source),
         key=queue.key,
         order=spec.order or 0,
+    )
+
+
+def _blocked_queue(
+    instance: DesiredInstance, queue: DesiredQueue, live_queue: LiveQueue, reason: str
+) -> Change:
+    return Change(
+        step=None,
+        instance=instance.name,
+        kind=Kind.QUEUE,
+        name=live_queue.name,
+        resource_id=live_queue.id,
+        resource_arn=live_queue.arn,
+        action=Action.BLOCKED,
+        fields=(),
+        request=None,
+        fingerprint="",
+        planned_against=queue_values(live_queue),
+        expected=QueueValues(),
+        reason=reason,
+        source=str(queue.source),
+        key=queue.key,
+        order=queue.spec.order or 0,
     )
 
 

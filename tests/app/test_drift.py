@@ -24,7 +24,7 @@ from ..support.demo import (
     INSTANCE_BLOCK,
     INSTANCE_ID,
     NUMBER_2,
-    NUMBER_WEST,
+    NUMBER_OVERFLOW,
     OVERFLOW_GROUP,
     QUEUES,
     WEST,
@@ -98,6 +98,7 @@ def test_no_drift_in_json_and_markdown(applied: Emulator) -> None:
         "instances": [INSTANCE],
         "managed": 9,
         "findings": [],
+        "notes": [],
     }
 
     code, out, _ = drift("--format", "markdown")
@@ -204,7 +205,7 @@ def test_a_queue_and_a_group_named_in_git_no_longer_exist(applied: Emulator) -> 
         g for g in instance["trafficDistributionGroups"] if g["id"] != OVERFLOW_GROUP
     ]
     for number in instance["phoneNumbers"]:  # its number goes back to the instance
-        if number["id"] == NUMBER_WEST:
+        if number["id"] == NUMBER_OVERFLOW:
             number["claimedTo"] = "instance"
     applied.replace_state(data)
 
@@ -486,7 +487,7 @@ def test_an_instance_missing_from_connect_is_exit_1(demo_emulator: Emulator, wor
     result = invoke("drift", "--state-dir", "desired-state")
 
     assert result.exit_code == 1
-    assert "ResourceNotFoundException" in one_line_error(result)
+    assert f"InvalidRequestException: Instance {block['id']} not found" in one_line_error(result)
     assert write_calls(demo_emulator) == []
 
 

@@ -214,7 +214,7 @@ def test_names_that_would_read_back_as_ids_are_exported_by_id(
     groups = load(out / "instance.yaml")["trafficDistributionGroups"]
     assert list(groups) == [
         "anycompany-default",
-        f"arn:aws:connect:{WEST}:{ACCOUNT}:traffic-distribution-group/7d000000-0000-4000-8000-000000000002",
+        f"arn:aws:connect:{EAST}:{ACCOUNT}:traffic-distribution-group/7d000000-0000-4000-8000-000000000002",
     ]
     assert_plan_is_empty(out, managed=len(DEMO_GROUPS) + len(DEMO_QUEUES))
 
@@ -343,7 +343,7 @@ def test_an_instance_that_does_not_exist_is_one_line(demo_emulator: Emulator, tm
     assert result.exit_code == 1
     line = one_line_error(result)
     assert line.startswith("error: demo: ")
-    assert f"ResourceNotFoundException: Instance {missing} not found" in line
+    assert f"InvalidRequestException: Instance {missing} not found" in line
     assert not (tmp_path / "out").exists()
 
 

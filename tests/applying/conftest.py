@@ -71,8 +71,9 @@ def shared_port(shared_emulator: Emulator) -> Connect:
 
 @pytest.fixture
 def port(emu: Emulator, shared_port: Connect) -> Connect:
-    """Clients for `emu` without client-side rate limiting (created once per session)."""
-    return shared_port
+    """A port for `emu` without client-side rate limiting: the session's clients (created once),
+    but a run of its own, so no test inherits what another learned of each Region's health."""
+    return Connect(shared_port.factory)
 
 
 @pytest.fixture

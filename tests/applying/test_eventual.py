@@ -35,7 +35,10 @@ from ..support.connect import emulator_port, fast_settings, make_plan, outcomes,
 from ..support.demo import DEFAULT_GROUP, EAST, QUEUES, WEST, copy_demo, write_desired
 from ..support.fake_connect import FakeConnect
 
-UNVERIFIED = "written, but reading it back never showed the planned values"
+UNVERIFIED = (
+    "written, but Connect did not show the planned values within 2 min (its reads lag writes); "
+    "run `reconciler plan` in a few minutes: no change there confirms it"
+)
 ATTEMPTS = 4  # the verify budget of these tests: four reads of each change
 CHANGES = ("anycompany-default", "Sales", "Support")  # the demo plan: one group, then two queues
 WRITTEN = (DEFAULT_GROUP, QUEUES["Sales"], QUEUES["Support"])  # the resources it writes
@@ -109,7 +112,7 @@ def test_a_lag_longer_than_the_verify_budget_fails_the_change_without_writing_ag
 
     report, _ = fake_apply(state_dir, fake, journal_path)
 
-    assert outcomes(report) == dict.fromkeys(CHANGES, Outcome.FAILED)
+    assert outcomes(report) == dict.fromkeys(CHANGES, Outcome.UNVERIFIED)
     assert {r.message for r in report.results} == {UNVERIFIED}
     assert not report.ok
     assert [c.operation for c in fake.writes()] == [
@@ -152,7 +155,7 @@ def test_a_large_batch_whose_listings_never_show_the_values_is_failed(
 
     report, _ = fake_apply(state, fake, journal_path)
 
-    assert report.count(Outcome.FAILED) == len(QUEUES)
+    assert report.count(Outcome.UNVERIFIED) == len(QUEUES)
     assert {r.message for r in report.results} == {UNVERIFIED}
     assert sorted(c.target for c in fake.writes()) == sorted(QUEUES.values())  # each written once
     assert fake_read_backs(fake) == {"SearchQueues": ATTEMPTS}  # one listing per attempt
@@ -196,7 +199,7 @@ def test_plans_after_a_lagged_apply_converge_once_the_lag_has_passed(lagged: Lag
 
     _, report = run_apply(state, port, saved, settings=settings)
 
-    assert report.count(Outcome.FAILED) == 3
+    assert report.count(Outcome.UNVERIFIED) == 3
     assert {r.message for r in report.results} == {UNVERIFIED}
     assert read_backs(emu) == {"GetTrafficDistribution": ATTEMPTS, "DescribeQueue": 2 * ATTEMPTS}
     assert len(slept) == 2 * (ATTEMPTS - 1)  # the group's batch, then the queues' batch

@@ -26,7 +26,7 @@ from ..support.demo import (
     EAST,
     FLOW_SUPPORT,
     INSTANCE_BLOCK,
-    NUMBER_WEST,
+    NUMBER_OVERFLOW,
     OVERFLOW_GROUP,
     OVERFLOW_GROUP_ARN,
     QUEUES,
@@ -82,9 +82,12 @@ def test_a_busy_group_reads_the_same(emu: Emulator, port: Connect) -> None:
     assert seen(fake.read_instance(SPEC, named, region=EAST)) == seen(
         port.read_instance(SPEC, named, region=EAST)
     )
-    assert fake.traffic_distribution(SPEC, OVERFLOW_GROUP_ARN, region=WEST) == port.traffic_distribution(
-        SPEC, OVERFLOW_GROUP_ARN, region=WEST
+    # Connect shows a distribution only while the group is ACTIVE: both refuse, the same way.
+    busy = (
+        failure(lambda: fake.traffic_distribution(SPEC, OVERFLOW_GROUP_ARN, region=WEST)),
+        failure(lambda: port.traffic_distribution(SPEC, OVERFLOW_GROUP_ARN, region=WEST)),
     )
+    assert busy[0] == busy[1] == ("InvalidRequestException", 400, False)
     assert fake.group_status(SPEC, OVERFLOW_GROUP_ARN, region=EAST) == port.group_status(
         SPEC, OVERFLOW_GROUP_ARN, region=EAST
     )
@@ -95,7 +98,7 @@ def test_writes_store_the_same_values(emu: Emulator, port: Connect) -> None:
     # A number and a flow sent as ARNs, a name left out; agents and sign-in left out of a traffic write.
     queue = {
         "OutboundCallerConfig": {
-            "OutboundCallerIdNumberId": number_arn(NUMBER_WEST, WEST),
+            "OutboundCallerIdNumberId": number_arn(NUMBER_OVERFLOW),
             "OutboundFlowId": flow_arn(FLOW_SUPPORT),
         }
     }
@@ -113,7 +116,7 @@ def test_writes_store_the_same_values(emu: Emulator, port: Connect) -> None:
     assert fake.describe_queue(SPEC, QUEUES["Retention"], region=EAST) == port.describe_queue(
         SPEC, QUEUES["Retention"], region=EAST
     )
-    assert fake.search_queues(SPEC, region=WEST)[QUEUES["Retention"]].caller_id_number == NUMBER_WEST
+    assert fake.search_queues(SPEC, region=WEST)[QUEUES["Retention"]].caller_id_number == NUMBER_OVERFLOW
     assert fake.traffic_distribution(SPEC, DEFAULT_GROUP_ARN, region=EAST) == port.traffic_distribution(
         SPEC, DEFAULT_GROUP_ARN, region=EAST
     )

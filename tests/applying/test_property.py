@@ -1,11 +1,12 @@
 """Property: whatever the live state and the desired state, apply then plan is empty.
 
 One emulator serves the whole module (its state is replaced for every example); the fixture is
-small on purpose: three queues, five numbers (two claimed to traffic distribution groups, one of
-them created in the replica Region), three whisper flows and two groups, the default one and one
-created in us-west-2. Live numbers are stored as IDs or as ARNs, as Connect may return either.
-It runs end to end, real boto3 against the emulator: the property holds only if what apply sends
-is what Connect accepts and stores under its own rules, which the in-memory port does not model.
+small on purpose: three queues, five numbers (two claimed to traffic distribution groups), three
+whisper flows and two groups, the default one and another, both homed in us-east-1 (Connect
+creates groups in the source Region only). Live numbers are stored as IDs or as ARNs, as Connect
+may return either. It runs end to end, real boto3 against the emulator: the property holds only
+if what apply sends is what Connect accepts and stores under its own rules, which the in-memory
+port does not model.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ NUMBERS = {  # id -> (E.164, claimed to, Region of its ARN)
     "90000000-0000-4000-8000-000000000002": ("+12065550101", "instance", EAST),
     "90000000-0000-4000-8000-000000000003": ("+12065550102", "instance", EAST),
     "90000000-0000-4000-8000-000000000004": ("+18885550199", DEFAULT_ID, EAST),
-    "90000000-0000-4000-8000-000000000005": ("+15035550123", WEST_GROUP_ID, WEST),
+    "90000000-0000-4000-8000-000000000005": ("+15035550123", WEST_GROUP_ID, EAST),
 }
 QUEUE_IDS = {f"Queue {i}": f"0e000000-0000-4000-8000-00000000000{i}" for i in range(1, 4)}
 NAMES = ["AnyCompany", "AnyCompany Sales", "Support line"]
@@ -79,7 +80,7 @@ def live_states(draw: st.DrawFn) -> dict[str, Any]:
     west: dict[str, Any] = {
         "id": WEST_GROUP_ID,
         "name": "west-group",
-        "region": WEST,
+        "region": EAST,
         "telephony": split(draw(percent)),
     }
     for group in (default, west):

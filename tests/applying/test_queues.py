@@ -22,10 +22,9 @@ from ..support.demo import (
     FLOW_DEFAULT,
     FLOW_SUPPORT,
     NUMBER_1,
+    NUMBER_OVERFLOW,
     NUMBER_TOLL_FREE,
-    NUMBER_WEST,
     QUEUES,
-    WEST,
     copy_demo,
     demo_fixture,
     edit_yaml,
@@ -65,9 +64,9 @@ def test_a_number_claimed_to_a_group_created_in_the_replica_region_is_sent_as_it
 
     assert outcomes(report) == {"Retention": Outcome.APPLIED}
     sent = body_for(emu, "Retention")["OutboundCallerIdNumberId"]
-    assert sent == number_arn(NUMBER_WEST, WEST)  # a bare UUID would be 404 from us-east-1
+    assert sent == number_arn(NUMBER_OVERFLOW)  # the group's ARN form works from either Region
     queue = live_queue(emu, "Retention")
-    assert (queue["callerIdName"], queue["callerIdNumberId"]) == ("AnyCompany", NUMBER_WEST)
+    assert (queue["callerIdName"], queue["callerIdNumberId"]) == ("AnyCompany", NUMBER_OVERFLOW)
 
 
 @pytest.mark.parametrize("mode", ["keep", "clear"])
@@ -96,7 +95,7 @@ def test_nothing_is_lost_whether_omitted_fields_are_kept_or_cleared(
         "Support": {"callerIdNumberId": NUMBER_TOLL_FREE},
         "Returns": {"callerIdName": "Returns desk"},
         "Escalations": {"outboundFlowId": FLOW_SUPPORT},
-        "After Hours": {"callerIdName": "After hours", "callerIdNumberId": NUMBER_WEST},
+        "After Hours": {"callerIdName": "After hours", "callerIdNumberId": NUMBER_OVERFLOW},
         "Spanish": {"callerIdNumberId": NUMBER_TOLL_FREE},
     }
     fields = ("callerIdName", "callerIdNumberId", "outboundFlowId")

@@ -263,11 +263,13 @@ def test_rollback_leaves_out_writes_connect_refused_and_keeps_those_that_may_hav
     )
     plan = make_plan(state_dir, fake)
     # The traffic write is refused (400: nothing changed). The first queue write (Sales, alone in
-    # its wave) lands but its answer is lost (500 after the write): it may have taken effect.
+    # its wave) lands but its answer is lost (500 after the write): it may have taken effect. The
+    # other Region, where a write goes when the first does not answer, is down.
     fake.fail["UpdateTrafficDistribution"] = [refused("UpdateTrafficDistribution", EAST)]
     fake.fail_after["UpdateQueueOutboundCallerConfig"] = [
         server_error("UpdateQueueOutboundCallerConfig", EAST)
     ]
+    fake.down.add(WEST)
     path = tmp_path / "apply.jsonl"
     with Journal(str(path)) as journal:
         _, report = run_apply(state_dir, fake, plan, journal=journal)

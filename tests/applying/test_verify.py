@@ -22,7 +22,10 @@ from ..support.connect import fast_settings, make_plan, outcomes, run_apply
 from ..support.demo import EAST, QUEUES, write_desired
 from ..support.fake_connect import FakeConnect, refused
 
-UNVERIFIED = "written, but reading it back never showed the planned values"
+UNVERIFIED = (
+    "written, but Connect did not show the planned values within 2 min (its reads lag writes); "
+    "run `reconciler plan` in a few minutes: no change there confirms it"
+)
 
 
 def one_queue(tmp_path: Path) -> Path:
@@ -52,7 +55,7 @@ def test_a_write_whose_read_back_never_shows_it_is_failed(fake: FakeConnect, tmp
             settings=fast_settings(verify_attempts=4, verify_delay=0.5, sleep=slept.append),
         )
 
-    assert outcomes(report) == {"Billing": Outcome.FAILED}
+    assert outcomes(report) == {"Billing": Outcome.UNVERIFIED}
     assert report.results[0].message == UNVERIFIED
     assert not report.ok
     assert len(fake.ops("DescribeQueue")) == 4  # bounded: verify_attempts reads, no more
@@ -104,7 +107,7 @@ def test_a_write_replaced_by_someone_else_before_it_was_verified_is_failed(
 
     _, report = run_apply(state, fake, plan, settings=fast_settings(sleep=alice_renames))
 
-    assert outcomes(report) == {"Billing": Outcome.FAILED}
+    assert outcomes(report) == {"Billing": Outcome.UNVERIFIED}
     assert report.results[0].message == UNVERIFIED
     assert fake.queues[QUEUES["Billing"]].caller_id_name == "Billing (Alice)"  # and it is not overwritten
     assert len(fake.writes()) == 1
@@ -120,6 +123,6 @@ def test_a_traffic_write_is_verified_against_the_distribution(
 
     _, report = run_apply(state_dir, port, plan)
 
-    assert outcomes(report)["anycompany-default"] is Outcome.FAILED
+    assert outcomes(report)["anycompany-default"] is Outcome.UNVERIFIED
     assert report.results[0].message == UNVERIFIED
     assert report.count(Outcome.APPLIED) == 2

@@ -26,7 +26,7 @@ from reconciler.planning.plan import Kind
 from tests.support.connect import emulator_port
 
 from ..planning.helpers import demo_live, load_desired, operation_counts, plan_against, write_desired
-from ..support.demo import DEFAULT_GROUP, EAST, INSTANCE_ID, OVERFLOW_GROUP, OVERFLOW_GROUP_ARN, WEST
+from ..support.demo import DEFAULT_GROUP, EAST, INSTANCE_ID, OVERFLOW_GROUP, OVERFLOW_GROUP_ARN
 from ..support.live import state_of
 
 QUEUES, FLOWS, NUMBERS, GROUPS, AGENT_QUEUES = 2000, 1200, 1500, 23, 25
@@ -62,7 +62,7 @@ def _big_desired(root: Path, big: dict[str, Any]) -> tuple[Path, dict[str, Any]]
     first_queue = next(q for q in inst["queues"] if "callerIdName" in q)  # on the first page, unchanged
     body = f"""\
     trafficDistributionGroups:
-      group-01:                     # homed in us-west-2, managed by name
+      group-01:                     # managed by name
         telephony: {{us-east-1: 60, us-west-2: 40}}
       {groups[3]["id"]}:  # group-03, managed by ID
         telephony: {{us-east-1: 50, us-west-2: 50}}
@@ -93,8 +93,7 @@ def _expected_counts(big: dict[str, Any], managed_groups: int) -> Counter[tuple[
             ("ListContactFlows", EAST): math.ceil(len(inst["flows"]) / 1000),
             ("ListPhoneNumbersV2", EAST): _pages(on_instance, 1000)
             + sum(_pages(per_group[g["id"]], 1000) for g in groups),
-            ("ListTrafficDistributionGroups", EAST): _pages(homed[EAST], 10),
-            ("ListTrafficDistributionGroups", WEST): _pages(homed[WEST], 10),
+            ("ListTrafficDistributionGroups", EAST): _pages(homed[EAST], 10),  # groups live in the source
             # the managed groups and the default group, each described and read once, by ARN
             ("DescribeTrafficDistributionGroup", EAST): managed_groups + 1,
             ("GetTrafficDistribution", EAST): managed_groups + 1,
@@ -120,15 +119,14 @@ def test_plan_of_2000_queues_makes_exactly_the_fewest_calls(
             ("SearchQueues", EAST): 4,
             ("ListContactFlows", EAST): 2,
             ("ListPhoneNumbersV2", EAST): 2 + GROUPS,
-            ("ListTrafficDistributionGroups", EAST): 2,
-            ("ListTrafficDistributionGroups", WEST): 2,
+            ("ListTrafficDistributionGroups", EAST): 3,  # groups live in the source Region only
             ("DescribeTrafficDistributionGroup", EAST): 3,
             ("GetTrafficDistribution", EAST): 3,
         }
     )
     assert by_op_region == expected
-    assert len(calls) == sum(expected.values()) == 41
-    assert made.instances[0].read_calls == 41
+    assert len(calls) == sum(expected.values()) == 40
+    assert made.instances[0].read_calls == 40
     assert all(c["status"] == 200 for c in calls)
     assert operation_counts(emu)["DescribeQueue"] == 0
     assert operation_counts(emu)["ListQueues"] == 0
@@ -164,7 +162,7 @@ def test_every_page_is_read(tmp_path: Path, big: dict[str, Any], big_emu: Emulat
     west_group = next(g for g in instance.groups if g.name == "group-01")
     west_numbers = [n for n in instance.numbers if n.target_arn == west_group.arn]
     assert west_numbers
-    assert all(n.arn.startswith(f"arn:aws:connect:{WEST}:") for n in west_numbers)
+    assert all(n.arn.startswith(f"arn:aws:connect:{EAST}:") for n in west_numbers)
 
 
 def test_reader_returns_the_demo_snapshot(tmp_path: Path, start_emulator: Callable[..., Emulator]) -> None:
@@ -189,7 +187,7 @@ def test_reader_returns_the_demo_snapshot(tmp_path: Path, start_emulator: Callab
             "SearchQueues": 1,
             "ListContactFlows": 1,
             "ListPhoneNumbersV2": 3,
-            "ListTrafficDistributionGroups": 2,
+            "ListTrafficDistributionGroups": 1,
             "DescribeTrafficDistributionGroup": 2,
             "GetTrafficDistribution": 2,
         }
@@ -210,7 +208,7 @@ def test_no_managed_group_means_no_group_reads(
             "SearchQueues": 1,
             "ListContactFlows": 1,
             "ListPhoneNumbersV2": 3,
-            "ListTrafficDistributionGroups": 2,
+            "ListTrafficDistributionGroups": 1,
         }
     )
 
@@ -238,14 +236,14 @@ def test_only_the_default_group_is_read_when_it_is_the_one_managed(
     ]
 
 
-def test_a_failed_replica_read_names_the_replica_region(
+def test_a_refused_read_names_the_region_it_went_to(
     tmp_path: Path, start_emulator: Callable[..., Emulator]
 ) -> None:
-    # The instance is replicated to us-west-2; a desired state that says eu-west-2 makes the
-    # replica-Region listing fail, and the error must name the Region the call went to.
+    # The instance lives in us-east-1; a desired state that says eu-west-2 is refused there (the
+    # Region answered: no reading from the replica instead), and the error names that Region.
     emu = start_emulator()
     instance = (
-        f"instance:\n  name: demo\n  id: {INSTANCE_ID}\n  region: us-east-1\n  replicaRegion: eu-west-2\n"
+        f"instance:\n  name: demo\n  id: {INSTANCE_ID}\n  region: eu-west-2\n  replicaRegion: us-west-2\n"
     )
     state_dir = write_desired(tmp_path / "state", "queues:\n  Sales: {callerIdName: X}\n", instance=instance)
 
@@ -256,7 +254,7 @@ def test_a_failed_replica_read_names_the_replica_region(
     assert caught.value.operation == "ListTrafficDistributionGroups"
     assert str(caught.value) == (
         "demo: ListTrafficDistributionGroups in eu-west-2 failed: "
-        f"ResourceNotFoundException: Instance {INSTANCE_ID} not found"
+        f"InvalidRequestException: Instance {INSTANCE_ID} not found"
     )
 
 
@@ -264,7 +262,7 @@ def test_a_failed_replica_read_names_the_replica_region(
     "key",
     [
         OVERFLOW_GROUP.upper(),
-        OVERFLOW_GROUP_ARN.upper().replace("ARN:AWS:CONNECT:US-WEST-2", "arn:aws:connect:us-west-2"),
+        OVERFLOW_GROUP_ARN.upper().replace("ARN:AWS:CONNECT:US-EAST-1", "arn:aws:connect:us-east-1"),
     ],
     ids=["upper-case-id", "arn-with-upper-case-id"],
 )

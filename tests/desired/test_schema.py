@@ -18,7 +18,7 @@ from ..support.demo import DEMO_STATE as EXAMPLE
 
 KEYS = {
     "StateFile": {"instance", "trafficDistributionGroups", "queues"},
-    "InstanceSpec": {"name", "id", "region", "replicaRegion", "accountId", "profile", "roleArn"},
+    "InstanceSpec": {"name", "id", "region", "replicaRegion", "accountId", "profile", "roleArn", "endpoints"},
     "GroupSpec": {"default", "order", "telephony", "agents", "signIn"},
     "QueueSpec": {"order", "callerIdName", "callerIdNumber", "whisperFlow"},
 }

@@ -56,7 +56,7 @@ def test_an_instance_id_unknown_to_connect(tmp_path: Path, in_repo: Emulator) ->
     assert result.stdout == ""
     assert _one_line_error(result.stderr) == (
         "error: ghost: ListTrafficDistributionGroups in us-east-1 failed: "
-        f"ResourceNotFoundException: Instance {missing} not found"
+        f"InvalidRequestException: Instance {missing} not found"
     )
 
 
@@ -137,10 +137,15 @@ def test_an_unreachable_endpoint(
     assert result.exit_code == 1
     assert result.stdout == ""
     line = _one_line_error(result.stderr)
-    assert re.fullmatch(
-        r"error: anycompany-demo: ListTrafficDistributionGroups in us-east-1 failed: "
+    unreachable = (
         r"cannot reach the Connect endpoint \(Could not connect to the endpoint URL: "
-        rf'"{re.escape(url)}/traffic-distribution-groups\?\S+"\)',
+        rf'"{re.escape(url)}/traffic-distribution-groups\?\S+"\)'
+    )
+    assert re.fullmatch(
+        r"error: anycompany-demo: neither us-east-1 nor us-west-2 answers, so nothing was read and "
+        r"nothing was written \("
+        rf"ListTrafficDistributionGroups in us-east-1 failed: {unreachable}; "
+        rf"ListTrafficDistributionGroups in us-west-2 failed: {unreachable}\)",
         line,
     ), line
 

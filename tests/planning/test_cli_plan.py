@@ -62,7 +62,7 @@ def test_json_plan_of_the_demo(in_repo: Emulator) -> None:
         (2, "queue", "Sales"),
         (3, "queue", "Support"),
     ]
-    assert (made.instances[0].unchanged, made.instances[0].read_calls) == (6, 11)
+    assert (made.instances[0].unchanged, made.instances[0].read_calls) == (6, 10)
     assert made.meta is not None
     assert made.meta.state_dir == "desired-state"
 

@@ -37,8 +37,8 @@ from ..support.demo import (
     NUMBER_1,
     NUMBER_2,
     NUMBER_3,
+    NUMBER_OVERFLOW,
     NUMBER_TOLL_FREE,
-    NUMBER_WEST,
     QUEUES,
     REPO,
     WEST,
@@ -197,13 +197,13 @@ def test_sending_exactly_the_planned_requests_leaves_nothing_to_do(
 
 # --- property: the values a plan expects make the next plan empty --------------------------------
 
-NUMBER_IDS = [NUMBER_1, NUMBER_2, NUMBER_3, NUMBER_TOLL_FREE, NUMBER_WEST]
+NUMBER_IDS = [NUMBER_1, NUMBER_2, NUMBER_3, NUMBER_TOLL_FREE, NUMBER_OVERFLOW]
 NUMBERS = {
     NUMBER_1: "+12065550100",
     NUMBER_2: "+12065550101",
     NUMBER_3: "+12065550102",
     NUMBER_TOLL_FREE: "+18885550199",
-    NUMBER_WEST: "+15035550123",
+    NUMBER_OVERFLOW: "+15035550123",
 }
 FLOWS = {
     FLOW_DEFAULT: "Default outbound",
@@ -214,7 +214,7 @@ NAMES = ["AnyCompany", "AnyCompany Sales", "Ünïcödé Ltd", "A"]
 
 
 def _number_forms(number_id: str) -> list[str]:
-    region = WEST if number_id == NUMBER_WEST else EAST
+    region = WEST if number_id == NUMBER_OVERFLOW else EAST
     return [number_id, number_id.upper(), number_arn(number_id, region), NUMBERS[number_id]]
 
 

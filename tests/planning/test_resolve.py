@@ -1,7 +1,7 @@
 """Resolving names, IDs and ARNs in the desired state to live resources, and the errors when that fails.
 
 Pure tests use the hand-built demo snapshot; the last tests send the planned request for a number
-claimed to a group created in us-west-2 through real boto3 to the emulator, which (like Connect)
+claimed to a group through real boto3 to the emulator, which (like Connect) from the other Region
 accepts only the full phone-number ARN for it.
 """
 
@@ -29,8 +29,8 @@ from ..support.demo import (
     EAST,
     FLOW_SALES,
     INSTANCE_ID,
+    NUMBER_OVERFLOW,
     NUMBER_TOLL_FREE,
-    NUMBER_WEST,
     OVERFLOW_GROUP,
     OVERFLOW_GROUP_ARN,
     QUEUES,
@@ -69,14 +69,14 @@ def test_group_by_name_id_or_arn(ref: str) -> None:
 
 @pytest.mark.parametrize(
     "ref",
-    ["+15035550123", NUMBER_WEST, NUMBER_WEST.upper(), number_arn(NUMBER_WEST, WEST)],
+    ["+15035550123", NUMBER_OVERFLOW, NUMBER_OVERFLOW.upper(), number_arn(NUMBER_OVERFLOW)],
     ids=["e164", "id", "ID", "arn"],
 )
 def test_number_by_e164_id_or_arn(ref: str) -> None:
     number = Resolver(demo_live()).number(ref)
     assert (number.id, number.arn) == (
-        NUMBER_WEST,
-        f"arn:aws:connect:us-west-2:111122223333:phone-number/{NUMBER_WEST}",
+        NUMBER_OVERFLOW,
+        f"arn:aws:connect:us-east-1:111122223333:phone-number/{NUMBER_OVERFLOW}",
     )
 
 
@@ -239,9 +239,9 @@ def test_a_group_id_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "ref", ["+15035550123", NUMBER_WEST, number_arn(NUMBER_WEST, WEST)], ids=["e164", "id", "arn"]
+    "ref", ["+15035550123", NUMBER_OVERFLOW, number_arn(NUMBER_OVERFLOW)], ids=["e164", "id", "arn"]
 )
-def test_a_number_of_a_group_created_in_us_west_2_is_sent_as_its_arn(tmp_path: Path, ref: str) -> None:
+def test_a_number_of_a_group_is_sent_as_its_arn(tmp_path: Path, ref: str) -> None:
     desired = load_desired(tmp_path / "state", f'queues:\n  Sales:\n    callerIdNumber: "{ref}"\n')
 
     (change,) = make_plan(desired, state_of(demo_live())).changes
@@ -249,7 +249,7 @@ def test_a_number_of_a_group_created_in_us_west_2_is_sent_as_its_arn(tmp_path: P
     assert change.request is not None
     assert change.request.region == EAST
     assert change.request.body["OutboundCallerConfig"]["OutboundCallerIdNumberId"] == (
-        f"arn:aws:connect:us-west-2:111122223333:phone-number/{NUMBER_WEST}"
+        f"arn:aws:connect:us-east-1:111122223333:phone-number/{NUMBER_OVERFLOW}"
     )
     assert "instance/" not in change.request.body["OutboundCallerConfig"]["OutboundCallerIdNumberId"]
 
@@ -270,16 +270,15 @@ def test_the_planned_number_arn_is_accepted_by_connect_where_the_uuid_is_not(
     state_dir = write_desired(tmp_path / "state", 'queues:\n  Sales:\n    callerIdNumber: "+15035550123"\n')
     (change,) = plan_against(emu, state_dir).changes
     assert change.request is not None
-    client = boto3.client(
-        **client_kwargs(emu, change.request.region), config=Config(retries={"total_max_attempts": 1})
-    )
+    # the group lives in us-east-1: from us-west-2 its number's UUID is refused, its ARN is not
+    client = boto3.client(**client_kwargs(emu, WEST), config=Config(retries={"total_max_attempts": 1}))
     body = change.request.body["OutboundCallerConfig"]
 
     with pytest.raises(ClientError) as refused:
         client.update_queue_outbound_caller_config(
             InstanceId=INSTANCE_ID,
             QueueId=QUEUES["Sales"],
-            OutboundCallerConfig={**body, "OutboundCallerIdNumberId": NUMBER_WEST},
+            OutboundCallerConfig={**body, "OutboundCallerIdNumberId": NUMBER_OVERFLOW},
         )
     assert refused.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
@@ -289,7 +288,7 @@ def test_the_planned_number_arn_is_accepted_by_connect_where_the_uuid_is_not(
     assert plan_against(emu, state_dir).changes == ()
 
 
-def test_the_after_hours_queue_holding_a_west_arn_is_unchanged(tmp_path: Path) -> None:
+def test_the_after_hours_queue_holding_a_group_number_arn_is_unchanged(tmp_path: Path) -> None:
     # Live holds the us-west-2 ARN, desired the E.164 number: the same number, no change.
     desired = load_desired(
         tmp_path / "state", 'queues:\n  After Hours:\n    callerIdNumber: "+15035550123"\n'

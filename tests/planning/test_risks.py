@@ -172,7 +172,7 @@ def test_traffic_writes_go_to_the_region_with_the_larger_telephony_share(
     change = _change(_plan(tmp_path, _overflow(telephony, telephony), live), "anycompany-overflow")
     assert change.request is not None
     assert change.request.region == region
-    # Addressed by the full ARN (homed in us-west-2) from either Region.
+    # Addressed by the full ARN, which works from either Region.
     assert change.request.path.endswith("traffic-distribution-group%2F7d000000-0000-4000-8000-000000000002")
 
 

@@ -39,10 +39,10 @@ def _soak(tmp_path: Path, queues: int, renamed: int, recheck_after: float = 30.0
         state = desired_tree(emu, tmp_path / "state", rename=renamed, shift_groups=True)
         emu.set_faults(FAULTS)
         emu.clear_calls()
-        port = emulator_port(emu)
         plans: list[Plan] = []
         journals: list[Path] = []
         for attempt in range(6):
+            port = emulator_port(emu)  # each run a new process: what it learned of Regions goes with it
             made = make_plan(state, port)
             plans.append(made)
             if not made.updates:
@@ -63,7 +63,7 @@ def _soak(tmp_path: Path, queues: int, renamed: int, recheck_after: float = 30.0
         faulted = [c for c in emu.calls() if c.get("fault")]
         assert len(faulted) > len(emu.calls()) // 20, "the soak must really have gone through faults"
         emu.set_faults(None)
-        assert not make_plan(state, port).has_changes, "live state differs from desired"
+        assert not make_plan(state, emulator_port(emu)).has_changes, "live state differs from desired"
         _check_log_against_plans_and_journals(emu, plans, journals)
 
 

@@ -170,6 +170,8 @@ class FakeConnect:
         self._call("GetTrafficDistribution", region, group_arn)
         with self._lock:
             group: LiveGroup = self._visible(self._group(group_arn, "GetTrafficDistribution", region))
+            if group.status != "ACTIVE":  # Connect answers only while a group is ACTIVE
+                raise refused("GetTrafficDistribution", region)
             if group.distribution is None:
                 raise refused("GetTrafficDistribution", region, "ResourceNotFoundException", 404)
             return group.distribution

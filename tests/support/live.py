@@ -34,8 +34,8 @@ from .demo import (
     NUMBER_1,
     NUMBER_2,
     NUMBER_3,
+    NUMBER_OVERFLOW,
     NUMBER_TOLL_FREE,
-    NUMBER_WEST,
     OVERFLOW_GROUP,
     OVERFLOW_GROUP_ARN,
     QUEUES,
@@ -74,7 +74,7 @@ def demo_live(name: str = INSTANCE, **changes: Any) -> LiveInstance:
             _q("Escalations", "AnyCompany Support", NUMBER_3, None),
             _q("Retention", "AnyCompany", NUMBER_1, None),
             _q("Tech Support", "AnyCompany Tech", NUMBER_3, FLOW_SUPPORT),
-            _q("After Hours", "AnyCompany", number_arn(NUMBER_WEST, west_home), None),
+            _q("After Hours", "AnyCompany", number_arn(NUMBER_OVERFLOW, west_home), None),
         ),
         flows=(
             LiveFlow(FLOW_DEFAULT, flow_arn(FLOW_DEFAULT), "Default outbound", "OUTBOUND_WHISPER"),
@@ -91,7 +91,7 @@ def demo_live(name: str = INSTANCE, **changes: Any) -> LiveInstance:
                 NUMBER_TOLL_FREE, number_arn(NUMBER_TOLL_FREE), "+18885550199", DEFAULT_GROUP_ARN
             ),
             LivePhoneNumber(
-                NUMBER_WEST, number_arn(NUMBER_WEST, west_home), "+15035550123", OVERFLOW_GROUP_ARN
+                NUMBER_OVERFLOW, number_arn(NUMBER_OVERFLOW, west_home), "+15035550123", OVERFLOW_GROUP_ARN
             ),
         ),
         groups=(
@@ -112,7 +112,7 @@ def demo_live(name: str = INSTANCE, **changes: Any) -> LiveInstance:
                 Distribution({EAST: 50, WEST: 50}, {EAST: 50, WEST: 50}, None),
             ),
         ),
-        calls=11,
+        calls=10,
         read_region=EAST,
     )
     return replace(live, **changes)

@@ -1,4 +1,4 @@
-"""Constants of the demo fixture and client helpers shared by the emulator tests."""
+"""Client helpers shared by the emulator tests (the demo's IDs are in tests/support/demo.py)."""
 
 from __future__ import annotations
 
@@ -17,29 +17,7 @@ from botocore.exceptions import ClientError
 from connect_emulator.server import Emulator
 from connect_emulator.testing import client_kwargs
 
-ACCOUNT = "111122223333"
-EAST = "us-east-1"
-WEST = "us-west-2"
-INSTANCE = "4a1b2c3d-0000-4000-8000-000000000001"
-DEFAULT_GROUP = "7d000000-0000-4000-8000-000000000001"  # homed in us-east-1
-OVERFLOW_GROUP = "7d000000-0000-4000-8000-000000000002"  # homed in us-west-2
-DEFAULT_GROUP_ARN = f"arn:aws:connect:{EAST}:{ACCOUNT}:traffic-distribution-group/{DEFAULT_GROUP}"
-OVERFLOW_GROUP_ARN = f"arn:aws:connect:{WEST}:{ACCOUNT}:traffic-distribution-group/{OVERFLOW_GROUP}"
-QUEUE_BASIC = "0e000000-0000-4000-8000-000000000001"
-QUEUE_SALES = "0e000000-0000-4000-8000-000000000002"
-QUEUE_CALLBACKS = "0e000000-0000-4000-8000-000000000008"  # no caller config at all
-QUEUE_VIP = "0e000000-0000-4000-8000-000000000006"  # number stored as an ARN
-AGENT_QUEUE = "0e000000-0000-4000-8000-0000000000a1"
-FLOW_DEFAULT = "f0000000-0000-4000-8000-000000000001"
-FLOW_SALES = "f0000000-0000-4000-8000-000000000002"
-NUMBER_1 = "90000000-0000-4000-8000-000000000001"  # instance, us-east-1
-NUMBER_2 = "90000000-0000-4000-8000-000000000002"
-NUMBER_DEFAULT_GROUP = "90000000-0000-4000-8000-000000000004"  # default group, R = us-east-1
-NUMBER_WEST_GROUP = "90000000-0000-4000-8000-000000000005"  # overflow group, R = us-west-2
-
-
-def number_arn(number_id: str, region: str = EAST) -> str:
-    return f"arn:aws:connect:{region}:{ACCOUNT}:phone-number/{number_id}"
+from ..support.demo import EAST
 
 
 def make_client(emu: Emulator, region: str = EAST, *, max_attempts: int = 1, **kwargs: Any) -> Any:

@@ -14,7 +14,7 @@ from connect_emulator.fixture import FixtureError
 from connect_emulator.generate import generate_fixture, main
 from connect_emulator.state import EmulatorState
 
-from .helpers import EAST, WEST
+from ..support.demo import EAST, WEST
 
 
 def demo_dict() -> dict[str, Any]:
@@ -57,7 +57,15 @@ def mutate(change: Any) -> dict[str, Any]:
         (lambda i: i["queues"][1].update(id=i["queues"][0]["id"]), "duplicate queue ID"),
         (lambda i: i["queues"][0].update(name=None), "a STANDARD queue needs a name"),
         (lambda i: i.update(region="Mars"), "region: not a Region"),
-        (lambda i: i["trafficDistributionGroups"][0].update(region="eu-west-1"), "must be one of us-east-1"),
+        (
+            lambda i: i["trafficDistributionGroups"][0].update(region="eu-west-1"),
+            "group anycompany-default (7d000000-0000-4000-8000-000000000001) is homed in eu-west-1",
+        ),
+        (
+            lambda i: i["trafficDistributionGroups"][1].update(region=WEST),
+            "group anycompany-overflow (7d000000-0000-4000-8000-000000000002) is homed in us-west-2, "
+            "but traffic distribution groups exist only in the instance's Region us-east-1",
+        ),
         (lambda i: i["trafficDistributionGroups"][0]["telephony"].pop(WEST), "needs exactly the Regions"),
         (
             lambda i: i["trafficDistributionGroups"][1].update(signIn={EAST: True, WEST: True}),
@@ -96,14 +104,14 @@ def test_generated_fixture_is_deterministic_and_valid() -> None:
     state = EmulatorState.from_dict(first)
     inst = state.instances[0]
     assert len(inst.queues) == 300 and {q.type for q in inst.queues} == {"STANDARD"}
-    assert [g.region for g in inst.groups] == [EAST, WEST, EAST]
+    assert [g.region for g in inst.groups] == [EAST, EAST, EAST]
     assert inst.groups[0].is_default and not inst.groups[1].is_default
-    west_numbers = [n for n in inst.phone_numbers if n.claimed_to == inst.groups[1].id]
-    assert west_numbers
-    # queues that use a number of the us-west-2 group store it as an ARN
-    west_ids = {n.id for n in west_numbers}
+    second_group = {n.id for n in inst.phone_numbers if n.claimed_to == inst.groups[1].id}
+    assert second_group
+    # queues that use a number of the second group store it as an ARN (naming us-east-1)
     refs = [q.caller_id_number_id for q in inst.queues if q.caller_id_number_id]
-    assert all(r.startswith("arn:") for r in refs if r.rsplit("/", 1)[-1] in west_ids)
+    assert all(r.startswith(f"arn:aws:connect:{EAST}:") for r in refs if r.rsplit("/", 1)[-1] in second_group)
+    assert any(r.startswith("arn:") for r in refs)
 
 
 def test_generate_command_writes_a_loadable_file(tmp_path: Path) -> None:
@@ -114,3 +122,35 @@ def test_generate_command_writes_a_loadable_file(tmp_path: Path) -> None:
     out_json = tmp_path / "big.json"
     assert main(["--queues", "5", "--out", str(out_json)]) == 0
     assert len(json.loads(out_json.read_text())["instances"][0]["queues"]) == 5
+
+
+def test_a_group_homed_in_the_replica_region_names_the_group_file_and_line(tmp_path: Path) -> None:
+    data = demo_dict()
+    data["instances"][0]["trafficDistributionGroups"][1]["region"] = WEST
+    text = yaml.safe_dump(data, sort_keys=False)
+    path = tmp_path / "replica-group.yaml"
+    path.write_text(text)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.strip() == f"region: {WEST}")
+    with pytest.raises(FixtureError) as exc:
+        EmulatorState.from_file(path)
+    assert str(exc.value).startswith(
+        f"{path}:{line}: instances[0].trafficDistributionGroups[1].region: group anycompany-overflow "
+        "(7d000000-0000-4000-8000-000000000002) is homed in us-west-2"
+    )
+
+
+def test_a_group_without_region_is_homed_in_the_instance_region() -> None:
+    data = demo_dict()
+    del data["instances"][0]["trafficDistributionGroups"][1]["region"]
+    assert EmulatorState.from_dict(data).instances[0].groups[1].region == EAST
+
+
+@pytest.mark.parametrize(("region", "replica"), [(EAST, WEST), ("eu-west-2", "eu-central-1")])
+@pytest.mark.parametrize("groups", [1, 2, 7])
+def test_the_generator_never_homes_a_group_in_the_replica_region(
+    region: str, replica: str, groups: int
+) -> None:
+    fixture = generate_fixture(queues=20, groups=groups, region=region, replica_region=replica, seed=groups)
+    homes = {g["region"] for g in fixture["instances"][0]["trafficDistributionGroups"]}
+    assert homes == {region}
+    EmulatorState.from_dict(fixture)  # and the fixture checks agree

@@ -15,7 +15,8 @@ from connect_emulator.generate import generate_fixture
 from connect_emulator.server import Emulator
 from connect_emulator.testing import running_emulator
 
-from .helpers import EAST, WEST, make_client
+from ..support.demo import EAST, WEST
+from .helpers import make_client
 
 
 @pytest.fixture

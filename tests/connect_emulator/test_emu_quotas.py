@@ -10,11 +10,12 @@ from botocore.exceptions import ClientError
 
 from connect_emulator.quotas import QuotaLimiter
 
-from .helpers import EAST, INSTANCE, QUEUE_BASIC, WEST, error_of, make_client
+from ..support.demo import EAST, INSTANCE_ID, QUEUES, WEST
+from .helpers import error_of, make_client
 
 
 def describe(client: Any) -> None:
-    client.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_BASIC)
+    client.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["BasicQueue"])
 
 
 def test_burst_of_five_then_throttled(start_emulator: Any) -> None:
@@ -26,7 +27,7 @@ def test_burst_of_five_then_throttled(start_emulator: Any) -> None:
         describe(east)
     assert error_of(exc) == ("ThrottlingException", 429)
     # other buckets are untouched: another operation, another Region
-    east.list_queues(InstanceId=INSTANCE)
+    east.list_queues(InstanceId=INSTANCE_ID)
     describe(make_client(emu, WEST))
     assert [c["status"] for c in emu.calls()] == [200] * 5 + [429, 200, 200]
     assert emu.calls()[5]["errorCode"] == "ThrottlingException"

@@ -13,7 +13,8 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from connect_emulator.faults import FaultInjector, FaultSpec, FaultSpecError
 from connect_emulator.server import Emulator
 
-from .helpers import EAST, INSTANCE, NUMBER_2, QUEUE_BASIC, error_of, make_client
+from ..support.demo import EAST, INSTANCE_ID, NUMBER_2, QUEUES
+from .helpers import error_of, make_client
 
 RANDOM_SPEC = {
     "seed": 7,
@@ -26,7 +27,7 @@ def outcomes(emu: Emulator, n: int = 30) -> list[str]:
     seen = []
     for _ in range(n):
         try:
-            client.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_BASIC)
+            client.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["BasicQueue"])
             seen.append("ok")
         except ClientError as exc:
             seen.append(error_of(exc)[0])
@@ -60,7 +61,7 @@ def test_other_operations_unaffected(start_emulator: Any) -> None:
     emu = start_emulator(faults=RANDOM_SPEC)
     client = make_client(emu, EAST)
     for _ in range(20):
-        client.list_queues(InstanceId=INSTANCE)
+        client.list_queues(InstanceId=INSTANCE_ID)
 
 
 def test_scripted_nth_call_fails(start_emulator: Any) -> None:
@@ -71,8 +72,8 @@ def test_scripted_nth_call_fails(start_emulator: Any) -> None:
     for i in range(5):
         try:
             client.update_queue_outbound_caller_config(
-                InstanceId=INSTANCE,
-                QueueId=QUEUE_BASIC,
+                InstanceId=INSTANCE_ID,
+                QueueId=QUEUES["BasicQueue"],
                 OutboundCallerConfig={"OutboundCallerIdName": f"n{i}"},
             )
             results.append(200)
@@ -88,7 +89,7 @@ def test_scripted_nth_call_fails(start_emulator: Any) -> None:
 def test_scripted_custom_code_list_and_drop(start_emulator: Any) -> None:
     spec = {
         "scripted": [
-            {"operation": "GetTrafficDistribution", "nth": [1, 2], "code": "ResourceConflictException"},
+            {"operation": "GetTrafficDistribution", "nth": [1, 2], "code": "ResourceNotFoundException"},
             {"operation": "DescribeInstance", "nth": 1, "drop": True},
         ]
     }
@@ -97,17 +98,17 @@ def test_scripted_custom_code_list_and_drop(start_emulator: Any) -> None:
     for _ in range(2):
         with pytest.raises(ClientError) as exc:
             client.get_traffic_distribution(Id="7d000000-0000-4000-8000-000000000001")
-        assert error_of(exc) == ("ResourceConflictException", 409)
+        assert error_of(exc) == ("ResourceNotFoundException", 404)
     client.get_traffic_distribution(Id="7d000000-0000-4000-8000-000000000001")
     with pytest.raises(ConnectionClosedError):
-        client.describe_instance(InstanceId=INSTANCE)
-    assert client.describe_instance(InstanceId=INSTANCE)["Instance"]["Id"] == INSTANCE
+        client.describe_instance(InstanceId=INSTANCE_ID)
+    assert client.describe_instance(InstanceId=INSTANCE_ID)["Instance"]["Id"] == INSTANCE_ID
 
 
 def test_retrying_client_recovers_from_a_scripted_500(start_emulator: Any) -> None:
     emu = start_emulator(faults={"scripted": [{"operation": "DescribeQueue", "nth": 1, "status": 500}]})
     client = make_client(emu, EAST, max_attempts=3)
-    response = client.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_BASIC)
+    response = client.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["BasicQueue"])
     assert response["ResponseMetadata"]["RetryAttempts"] == 1
 
 
@@ -121,12 +122,12 @@ def test_phase_after_applies_the_write_then_fails(start_emulator: Any) -> None:
     client = make_client(emu, EAST)
     with pytest.raises(ClientError) as exc:
         client.update_queue_outbound_caller_config(
-            InstanceId=INSTANCE,
-            QueueId=QUEUE_BASIC,
+            InstanceId=INSTANCE_ID,
+            QueueId=QUEUES["BasicQueue"],
             OutboundCallerConfig={"OutboundCallerIdNumberId": NUMBER_2},
         )
     assert error_of(exc) == ("InternalServiceException", 500)
-    queue = client.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_BASIC)["Queue"]
+    queue = client.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["BasicQueue"])["Queue"]
     assert queue["OutboundCallerConfig"]["OutboundCallerIdNumberId"] == NUMBER_2
 
 
@@ -134,18 +135,64 @@ def test_latency(start_emulator: Any) -> None:
     emu = start_emulator(faults={"rules": [{"operation": "*", "latencyMs": 150}]})
     client = make_client(emu, EAST)
     start = time.perf_counter()
-    client.describe_instance(InstanceId=INSTANCE)
+    client.describe_instance(InstanceId=INSTANCE_ID)
     assert time.perf_counter() - start >= 0.15
 
 
 def test_set_faults_at_runtime_restarts_counting(emu: Emulator, east: Any) -> None:
-    east.describe_instance(InstanceId=INSTANCE)
+    east.describe_instance(InstanceId=INSTANCE_ID)
     emu.set_faults({"scripted": [{"operation": "DescribeInstance", "nth": 1, "status": 503}]})
     with pytest.raises(ClientError) as exc:
-        east.describe_instance(InstanceId=INSTANCE)
+        east.describe_instance(InstanceId=INSTANCE_ID)
     assert error_of(exc) == ("ServiceUnavailableException", 503)
     emu.set_faults(None)
-    east.describe_instance(InstanceId=INSTANCE)
+    east.describe_instance(InstanceId=INSTANCE_ID)
+
+
+@pytest.mark.parametrize(
+    ("scripted", "message"),
+    [
+        (
+            {"operation": "GetTrafficDistribution", "code": "ResourceConflictException"},
+            "GetTrafficDistribution does not answer ResourceConflictException",
+        ),
+        (
+            {"operation": "DescribeInstance", "status": 429},
+            "DescribeInstance does not answer ThrottlingException",
+        ),
+        ({"operation": "*", "status": 404}, "ListTrafficDistributionGroups does not answer ResourceNotFound"),
+        ({"operation": "DescribeQueueTypo", "status": 404}, "'DescribeQueueTypo' is not a Connect operation"),
+    ],
+)
+def test_scripted_codes_must_be_modelled_by_the_operation(scripted: dict[str, Any], message: str) -> None:
+    with pytest.raises(FaultSpecError, match=message):
+        FaultSpec.parse({"scripted": [{**scripted, "nth": 1}]})
+
+
+@pytest.mark.parametrize(
+    "scripted",
+    [
+        {"operation": "UpdateTrafficDistribution", "code": "ResourceConflictException"},
+        {"operation": "DescribeQueue", "status": 400, "code": "InvalidRequestException"},
+        {"operation": "*", "status": 503},
+        {"operation": "DescribeInstance", "status": 502, "code": "BadGateway"},
+        {"operation": "SearchQueues", "code": "AccessDeniedException"},  # IAM's answer, any operation
+    ],
+)
+def test_modelled_5xx_and_access_denied_scripted_codes_are_accepted(scripted: dict[str, Any]) -> None:
+    FaultSpec.parse({"scripted": [{**scripted, "nth": 1}]})
+
+
+def test_a_throttle_rule_answers_503_where_throttling_is_not_modelled(start_emulator: Any) -> None:
+    emu = start_emulator(faults={"rules": [{"operation": "*", "throttle": 1.0}]})
+    client = make_client(emu, EAST)
+    with pytest.raises(ClientError) as exc:
+        client.describe_instance(InstanceId=INSTANCE_ID)
+    assert error_of(exc) == ("ServiceUnavailableException", 503)
+    with pytest.raises(ClientError) as exc:
+        client.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["BasicQueue"])
+    assert error_of(exc) == ("ThrottlingException", 429)
+    assert [c["fault"] for c in emu.calls()] == ["throttle", "throttle"]
 
 
 def test_spec_from_yaml_file(tmp_path: Path) -> None:

@@ -20,18 +20,8 @@ from connect_emulator.server import Emulator
 from connect_emulator.state import EmulatorState, Queue
 from connect_emulator.testing import raw_request
 
-from .helpers import (
-    DEFAULT_GROUP,
-    DEFAULT_GROUP_ARN,
-    EAST,
-    INSTANCE,
-    NUMBER_1,
-    NUMBER_2,
-    QUEUE_BASIC,
-    QUEUE_SALES,
-    emulator_process,
-    make_client,
-)
+from ..support.demo import DEFAULT_GROUP, DEFAULT_GROUP_ARN, EAST, INSTANCE_ID, NUMBER_1, NUMBER_2, QUEUES
+from .helpers import emulator_process, make_client
 
 OLD_SALES = "AnyCompany Sales"
 OLD_BASIC = "AnyCompany"
@@ -43,12 +33,12 @@ def admin(emu: Emulator, method: str, path: str, body: Any = None) -> Any:
 
 def rename(client: Any, queue_id: str, name: str) -> None:
     client.update_queue_outbound_caller_config(
-        InstanceId=INSTANCE, QueueId=queue_id, OutboundCallerConfig={"OutboundCallerIdName": name}
+        InstanceId=INSTANCE_ID, QueueId=queue_id, OutboundCallerConfig={"OutboundCallerIdName": name}
     )
 
 
 def described_name(client: Any, queue_id: str) -> str | None:
-    queue = client.describe_queue(InstanceId=INSTANCE, QueueId=queue_id)["Queue"]
+    queue = client.describe_queue(InstanceId=INSTANCE_ID, QueueId=queue_id)["Queue"]
     name: str | None = queue["OutboundCallerConfig"].get("OutboundCallerIdName")
     return name
 
@@ -56,7 +46,7 @@ def described_name(client: Any, queue_id: str) -> str | None:
 def searched(client: Any, page_size: int) -> tuple[dict[str, str | None], int]:
     """Every STANDARD queue's caller ID name read through SearchQueues pages, and the page count."""
     names: dict[str, str | None] = {}
-    kwargs: dict[str, Any] = {"InstanceId": INSTANCE, "MaxResults": page_size}
+    kwargs: dict[str, Any] = {"InstanceId": INSTANCE_ID, "MaxResults": page_size}
     pages = 0
     while True:
         out = client.search_queues(**kwargs)
@@ -91,11 +81,11 @@ def pct(east: int, west: int) -> dict[str, Any]:
 
 def test_reads_show_a_write_at_once_by_default(emu: Emulator, east: Any) -> None:
     assert emu.read_lag == ReadLag() and not emu.read_lag.on
-    rename(east, QUEUE_SALES, "Sales desk")
+    rename(east, QUEUES["Sales"], "Sales desk")
     east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
 
-    assert described_name(east, QUEUE_SALES) == "Sales desk"
-    assert searched(east, 100)[0][QUEUE_SALES] == "Sales desk"
+    assert described_name(east, QUEUES["Sales"]) == "Sales desk"
+    assert searched(east, 100)[0][QUEUES["Sales"]] == "Sales desk"
     assert telephony(east, DEFAULT_GROUP) == {EAST: 50, "us-west-2": 50}
     assert len(emu.state.lag) == 0
 
@@ -105,93 +95,97 @@ def test_reads_show_a_write_at_once_by_default(emu: Emulator, east: Any) -> None
 
 def test_the_next_n_reads_of_a_queue_show_its_old_values(emu: Emulator, east: Any) -> None:
     emu.set_read_lag(3)
-    before = east.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_SALES)["Queue"]
+    before = east.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["Sales"])["Queue"]
     east.update_queue_outbound_caller_config(
-        InstanceId=INSTANCE,
-        QueueId=QUEUE_SALES,
+        InstanceId=INSTANCE_ID,
+        QueueId=QUEUES["Sales"],
         OutboundCallerConfig={"OutboundCallerIdName": "Sales desk", "OutboundCallerIdNumberId": NUMBER_1},
     )
 
-    stale = [east.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_SALES)["Queue"] for _ in range(3)]
-    fresh = east.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_SALES)["Queue"]
+    stale = [east.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["Sales"])["Queue"] for _ in range(3)]
+    fresh = east.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["Sales"])["Queue"]
 
     assert all(q == before for q in stale)  # caller config and LastModifiedTime alike
     assert fresh["OutboundCallerConfig"]["OutboundCallerIdName"] == "Sales desk"
     assert fresh["OutboundCallerConfig"]["OutboundCallerIdNumberId"] == NUMBER_1
     assert fresh["LastModifiedTime"] != before["LastModifiedTime"]
-    assert described_name(east, QUEUE_SALES) == "Sales desk"  # and from then on
+    assert described_name(east, QUEUES["Sales"]) == "Sales desk"  # and from then on
 
 
 def test_reads_of_other_resources_neither_lag_nor_use_up_the_lag(emu: Emulator, east: Any) -> None:
     emu.set_read_lag(2)
-    rename(east, QUEUE_SALES, "Sales desk")
+    rename(east, QUEUES["Sales"], "Sales desk")
 
     for _ in range(5):
-        assert described_name(east, QUEUE_BASIC) == OLD_BASIC
+        assert described_name(east, QUEUES["BasicQueue"]) == OLD_BASIC
         assert telephony(east, DEFAULT_GROUP) == {EAST: 100, "us-west-2": 0}
-    emu.set_queue_caller_config(INSTANCE, QUEUE_BASIC, name="Drifted")  # admin changes show at once
-    assert described_name(east, QUEUE_BASIC) == "Drifted"
+    emu.set_queue_caller_config(
+        INSTANCE_ID, QUEUES["BasicQueue"], name="Drifted"
+    )  # admin changes show at once
+    assert described_name(east, QUEUES["BasicQueue"]) == "Drifted"
 
-    assert [described_name(east, QUEUE_SALES) for _ in range(3)] == [OLD_SALES, OLD_SALES, "Sales desk"]
+    assert [described_name(east, QUEUES["Sales"]) for _ in range(3)] == [OLD_SALES, OLD_SALES, "Sales desk"]
 
 
 def test_each_queue_lags_on_its_own(emu: Emulator, east: Any) -> None:
     emu.set_read_lag(1)
-    rename(east, QUEUE_SALES, "Sales desk")
-    rename(east, QUEUE_BASIC, "Basic desk")
+    rename(east, QUEUES["Sales"], "Sales desk")
+    rename(east, QUEUES["BasicQueue"], "Basic desk")
 
-    assert described_name(east, QUEUE_SALES) == OLD_SALES
-    assert described_name(east, QUEUE_SALES) == "Sales desk"
-    assert described_name(east, QUEUE_BASIC) == OLD_BASIC
-    assert described_name(east, QUEUE_BASIC) == "Basic desk"
+    assert described_name(east, QUEUES["Sales"]) == OLD_SALES
+    assert described_name(east, QUEUES["Sales"]) == "Sales desk"
+    assert described_name(east, QUEUES["BasicQueue"]) == OLD_BASIC
+    assert described_name(east, QUEUES["BasicQueue"]) == "Basic desk"
 
 
 def test_search_queue_pages_lag_and_each_listing_is_one_read(emu: Emulator, east: Any) -> None:
     emu.set_read_lag(2)
-    rename(east, QUEUE_SALES, "Sales desk")
+    rename(east, QUEUES["Sales"], "Sales desk")
 
     listings = [searched(east, page_size=5) for _ in range(3)]
 
     assert [pages for _, pages in listings] == [3, 3, 3]  # 12 queues, 5 a page
-    assert [names[QUEUE_SALES] for names, _ in listings] == [OLD_SALES, OLD_SALES, "Sales desk"]
-    assert all(names[QUEUE_BASIC] == OLD_BASIC for names, _ in listings)
+    assert [names[QUEUES["Sales"]] for names, _ in listings] == [OLD_SALES, OLD_SALES, "Sales desk"]
+    assert all(names[QUEUES["BasicQueue"]] == OLD_BASIC for names, _ in listings)
 
 
 def test_search_and_describe_share_one_count(emu: Emulator, east: Any, west: Any) -> None:
     def listed_time(client: Any) -> Any:
-        summaries = client.list_queues(InstanceId=INSTANCE)["QueueSummaryList"]
-        return next(s["LastModifiedTime"] for s in summaries if s["Id"] == QUEUE_SALES)
+        summaries = client.list_queues(InstanceId=INSTANCE_ID)["QueueSummaryList"]
+        return next(s["LastModifiedTime"] for s in summaries if s["Id"] == QUEUES["Sales"])
 
     emu.set_read_lag(3)
     before = listed_time(east)
-    rename(east, QUEUE_SALES, "Sales desk")
+    rename(east, QUEUES["Sales"], "Sales desk")
 
-    assert searched(east, 100)[0][QUEUE_SALES] == OLD_SALES
-    assert described_name(west, QUEUE_SALES) == OLD_SALES  # reads from either Region count
+    assert searched(east, 100)[0][QUEUES["Sales"]] == OLD_SALES
+    assert described_name(west, QUEUES["Sales"]) == OLD_SALES  # reads from either Region count
     assert listed_time(east) == before  # ListQueues shows the written LastModifiedTime: a read too
-    assert described_name(east, QUEUE_SALES) == "Sales desk"
+    assert described_name(east, QUEUES["Sales"]) == "Sales desk"
     assert listed_time(east) != before
 
 
 def test_writes_check_and_change_the_current_state(emu: Emulator, east: Any) -> None:
     emu.set_read_lag(2)
-    rename(east, QUEUE_SALES, "Sales desk")
+    rename(east, QUEUES["Sales"], "Sales desk")
     east.update_queue_outbound_caller_config(
-        InstanceId=INSTANCE, QueueId=QUEUE_SALES, OutboundCallerConfig={"OutboundCallerIdNumberId": NUMBER_2}
+        InstanceId=INSTANCE_ID,
+        QueueId=QUEUES["Sales"],
+        OutboundCallerConfig={"OutboundCallerIdNumberId": NUMBER_2},
     )
 
-    queue = emu.state.instances[0].queue(QUEUE_SALES)
+    queue = emu.state.instances[0].queue(QUEUES["Sales"])
     assert queue is not None
     assert (queue.caller_id_name, queue.caller_id_number_id) == ("Sales desk", NUMBER_2)  # kept the name
 
 
 def test_a_write_during_a_lag_restarts_it_and_reads_never_go_back(emu: Emulator, east: Any) -> None:
     emu.set_read_lag(2)
-    rename(east, QUEUE_SALES, "first")
-    assert described_name(east, QUEUE_SALES) == OLD_SALES
-    rename(east, QUEUE_SALES, "second")
+    rename(east, QUEUES["Sales"], "first")
+    assert described_name(east, QUEUES["Sales"]) == OLD_SALES
+    rename(east, QUEUES["Sales"], "second")
 
-    seen = [described_name(east, QUEUE_SALES) for _ in range(3)]
+    seen = [described_name(east, QUEUES["Sales"]) for _ in range(3)]
 
     assert seen == [OLD_SALES, OLD_SALES, "second"]
 
@@ -199,7 +193,7 @@ def test_a_write_during_a_lag_restarts_it_and_reads_never_go_back(emu: Emulator,
 def test_a_refused_write_starts_no_lag(emu: Emulator, east: Any) -> None:
     emu.set_read_lag(5)
     with pytest.raises(east.exceptions.InvalidParameterException):
-        rename(east, QUEUE_SALES, " ")
+        rename(east, QUEUES["Sales"], " ")
     with pytest.raises(east.exceptions.InvalidRequestException):
         east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 40))
     assert len(emu.state.lag) == 0
@@ -243,46 +237,49 @@ def test_a_lagging_group_still_validates_against_its_current_status(emu: Emulato
 
 def test_the_admin_state_shows_the_truth_during_a_lag(emu: Emulator, east: Any) -> None:
     emu.set_read_lag(10)
-    rename(east, QUEUE_SALES, "Sales desk")
+    rename(east, QUEUES["Sales"], "Sales desk")
     east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
-    assert described_name(east, QUEUE_SALES) == OLD_SALES
+    assert described_name(east, QUEUES["Sales"]) == OLD_SALES
     assert telephony(east, DEFAULT_GROUP) == {EAST: 100, "us-west-2": 0}
 
     dumped = admin(emu, "GET", "state").json()["instances"][0]
-    assert next(q for q in dumped["queues"] if q["id"] == QUEUE_SALES)["callerIdName"] == "Sales desk"
+    assert next(q for q in dumped["queues"] if q["id"] == QUEUES["Sales"])["callerIdName"] == "Sales desk"
     group = next(g for g in dumped["trafficDistributionGroups"] if g["id"] == DEFAULT_GROUP)
     assert group["telephony"] == {EAST: 50, "us-west-2": 50}
-    assert true_name(emu, QUEUE_SALES) == "Sales desk"
+    assert true_name(emu, QUEUES["Sales"]) == "Sales desk"
     assert emu.state.to_dict()["instances"][0] == dumped
-    assert described_name(east, QUEUE_SALES) == OLD_SALES  # reading the truth used up no read
+    assert described_name(east, QUEUES["Sales"]) == OLD_SALES  # reading the truth used up no read
 
 
 def test_an_admin_change_ends_the_lag_of_its_resource(emu: Emulator, east: Any) -> None:
     emu.set_read_lag(10)
-    rename(east, QUEUE_SALES, "Sales desk")
+    rename(east, QUEUES["Sales"], "Sales desk")
     east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
 
     assert (
         admin(
-            emu, "POST", f"queues/{INSTANCE}/{QUEUE_SALES}/outbound-caller-config", {"callerIdName": "Ops"}
+            emu,
+            "POST",
+            f"queues/{INSTANCE_ID}/{QUEUES['Sales']}/outbound-caller-config",
+            {"callerIdName": "Ops"},
         ).status
         == 204
     )
     emu.set_traffic_distribution(DEFAULT_GROUP, telephony={EAST: 70, "us-west-2": 30})
 
-    assert described_name(east, QUEUE_SALES) == "Ops"
+    assert described_name(east, QUEUES["Sales"]) == "Ops"
     assert telephony(east, DEFAULT_GROUP) == {EAST: 70, "us-west-2": 30}
 
 
 def test_replacing_the_state_or_the_setting_ends_every_lag(emu: Emulator, east: Any) -> None:
     emu.set_read_lag(10)
-    rename(east, QUEUE_SALES, "Sales desk")
+    rename(east, QUEUES["Sales"], "Sales desk")
     emu.set_read_lag(10)
-    assert described_name(east, QUEUE_SALES) == "Sales desk"
+    assert described_name(east, QUEUES["Sales"]) == "Sales desk"
 
-    rename(east, QUEUE_SALES, "Sales desk 2")
+    rename(east, QUEUES["Sales"], "Sales desk 2")
     assert admin(emu, "PUT", "state", EmulatorState.demo().to_dict()).status == 204
-    assert described_name(east, QUEUE_SALES) == OLD_SALES  # the replaced state, not a lagging copy
+    assert described_name(east, QUEUES["Sales"]) == OLD_SALES  # the replaced state, not a lagging copy
     assert len(emu.state.lag) == 0
 
 
@@ -291,10 +288,10 @@ def test_replacing_the_state_or_the_setting_ends_every_lag(emu: Emulator, east: 
 
 def test_a_time_lag_shows_old_values_however_many_reads(emu: Emulator, east: Any) -> None:
     emu.set_read_lag({"ms": 600_000})
-    rename(east, QUEUE_SALES, "Sales desk")
-    assert [described_name(east, QUEUE_SALES) for _ in range(5)] == [OLD_SALES] * 5
+    rename(east, QUEUES["Sales"], "Sales desk")
+    assert [described_name(east, QUEUES["Sales"]) for _ in range(5)] == [OLD_SALES] * 5
     emu.set_read_lag(None)
-    assert described_name(east, QUEUE_SALES) == "Sales desk"
+    assert described_name(east, QUEUES["Sales"]) == "Sales desk"
 
 
 def test_a_lag_ends_when_both_its_reads_and_its_time_have_passed() -> None:
@@ -322,8 +319,8 @@ def test_a_lag_ends_when_both_its_reads_and_its_time_have_passed() -> None:
 def test_the_constructor_takes_the_lag(start_emulator: Any) -> None:
     emu = start_emulator(read_lag={"reads": 1, "ms": 0})
     east = make_client(emu, EAST)
-    rename(east, QUEUE_SALES, "Sales desk")
-    assert [described_name(east, QUEUE_SALES) for _ in range(2)] == [OLD_SALES, "Sales desk"]
+    rename(east, QUEUES["Sales"], "Sales desk")
+    assert [described_name(east, QUEUES["Sales"]) for _ in range(2)] == [OLD_SALES, "Sales desk"]
 
 
 @pytest.mark.parametrize(
@@ -339,8 +336,8 @@ def test_the_lag_via_admin(emu: Emulator, east: Any) -> None:
     assert admin(emu, "PUT", "read-lag", {"reads": 2}).status == 204
     assert admin(emu, "GET", "read-lag").json() == {"reads": 2, "ms": 0.0}
     assert emu.read_lag == ReadLag(2)
-    rename(east, QUEUE_SALES, "Sales desk")
-    assert described_name(east, QUEUE_SALES) == OLD_SALES
+    rename(east, QUEUES["Sales"], "Sales desk")
+    assert described_name(east, QUEUES["Sales"]) == OLD_SALES
 
     for bad in ({"reads": "2"}, {"reads": 1, "delay": 3}, [2]):
         resp = admin(emu, "PUT", "read-lag", bad)
@@ -349,7 +346,7 @@ def test_the_lag_via_admin(emu: Emulator, east: Any) -> None:
 
     assert admin(emu, "DELETE", "read-lag").status == 204
     assert admin(emu, "GET", "read-lag").json() == {"reads": 0, "ms": 0.0}
-    assert described_name(east, QUEUE_SALES) == "Sales desk"
+    assert described_name(east, QUEUES["Sales"]) == "Sales desk"
 
 
 def test_a_negative_cli_lag_is_a_usage_error() -> None:

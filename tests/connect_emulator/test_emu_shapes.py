@@ -17,7 +17,7 @@ from connect_emulator.ops import EMULATED_OPERATIONS
 from connect_emulator.server import Emulator
 from connect_emulator.testing import raw_request
 
-from .helpers import DEFAULT_GROUP, INSTANCE, NUMBER_1, QUEUE_BASIC
+from ..support.demo import DEFAULT_GROUP, INSTANCE_ID, NUMBER_1, QUEUES
 
 MODEL = ServiceModel(botocore.loaders.create_loader().load_service_model("connect", "service-2"), "connect")
 
@@ -37,18 +37,18 @@ CASES: dict[str, tuple[str, str, Any]] = {
             }
         },
     ),
-    "SearchQueues": ("POST", "/search-queues", {"InstanceId": INSTANCE, "MaxResults": 3}),
-    "ListQueues": ("GET", f"/queues-summary/{INSTANCE}?maxResults=20", None),
-    "DescribeQueue": ("GET", f"/queues/{INSTANCE}/{QUEUE_BASIC}", None),
+    "SearchQueues": ("POST", "/search-queues", {"InstanceId": INSTANCE_ID, "MaxResults": 3}),
+    "ListQueues": ("GET", f"/queues-summary/{INSTANCE_ID}?maxResults=20", None),
+    "DescribeQueue": ("GET", f"/queues/{INSTANCE_ID}/{QUEUES['BasicQueue']}", None),
     "UpdateQueueOutboundCallerConfig": (
         "POST",
-        f"/queues/{INSTANCE}/{QUEUE_BASIC}/outbound-caller-config",
+        f"/queues/{INSTANCE_ID}/{QUEUES['BasicQueue']}/outbound-caller-config",
         {"OutboundCallerConfig": {"OutboundCallerIdName": "X"}},
     ),
     "ListPhoneNumbersV2": ("POST", "/phone-number/list", {"MaxResults": 2}),
     "DescribePhoneNumber": ("GET", f"/phone-number/{NUMBER_1}", None),
-    "ListContactFlows": ("GET", f"/contact-flows-summary/{INSTANCE}?maxResults=2", None),
-    "DescribeInstance": ("GET", f"/instance/{INSTANCE}", None),
+    "ListContactFlows": ("GET", f"/contact-flows-summary/{INSTANCE_ID}?maxResults=2", None),
+    "DescribeInstance": ("GET", f"/instance/{INSTANCE_ID}", None),
 }
 
 

@@ -8,33 +8,30 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from .helpers import (
+from ..support.demo import (
     ACCOUNT,
     AGENT_QUEUE,
     DEFAULT_GROUP,
     DEFAULT_GROUP_ARN,
     EAST,
-    INSTANCE,
+    INSTANCE_ID,
     NUMBER_1,
-    NUMBER_DEFAULT_GROUP,
-    NUMBER_WEST_GROUP,
+    NUMBER_OVERFLOW,
+    NUMBER_TOLL_FREE,
     OVERFLOW_GROUP,
     OVERFLOW_GROUP_ARN,
-    QUEUE_BASIC,
-    QUEUE_CALLBACKS,
-    QUEUE_VIP,
+    QUEUES,
     WEST,
-    error_of,
-    make_client,
     number_arn,
 )
+from .helpers import error_of, make_client
 
-INSTANCE_ARN_EAST = f"arn:aws:connect:{EAST}:{ACCOUNT}:instance/{INSTANCE}"
-INSTANCE_ARN_WEST = f"arn:aws:connect:{WEST}:{ACCOUNT}:instance/{INSTANCE}"
+INSTANCE_ARN_EAST = f"arn:aws:connect:{EAST}:{ACCOUNT}:instance/{INSTANCE_ID}"
+INSTANCE_ARN_WEST = f"arn:aws:connect:{WEST}:{ACCOUNT}:instance/{INSTANCE_ID}"
 
 
 def test_describe_instance_from_both_regions(east: Any, west: Any) -> None:
-    inst = east.describe_instance(InstanceId=INSTANCE)
+    inst = east.describe_instance(InstanceId=INSTANCE_ID)
     assert inst["Instance"]["Arn"] == INSTANCE_ARN_EAST
     assert inst["Instance"]["InstanceAlias"] == "anycompany-demo"
     assert inst["Instance"]["InstanceStatus"] == "ACTIVE"
@@ -55,14 +52,14 @@ def test_instance_arn_must_name_the_calling_region(west: Any, east: Any) -> None
 
 def test_instance_not_visible_from_unrelated_region(emu: Any) -> None:
     with pytest.raises(ClientError) as exc:
-        make_client(emu, "eu-west-2").describe_instance(InstanceId=INSTANCE)
+        make_client(emu, "eu-west-2").describe_instance(InstanceId=INSTANCE_ID)
     assert error_of(exc) == ("ResourceNotFoundException", 404)
 
 
 def test_list_contact_flows_with_type_filter(east: Any) -> None:
-    flows = east.list_contact_flows(InstanceId=INSTANCE)["ContactFlowSummaryList"]
+    flows = east.list_contact_flows(InstanceId=INSTANCE_ID)["ContactFlowSummaryList"]
     assert len(flows) == 5
-    whispers = east.list_contact_flows(InstanceId=INSTANCE, ContactFlowTypes=["OUTBOUND_WHISPER"])
+    whispers = east.list_contact_flows(InstanceId=INSTANCE_ID, ContactFlowTypes=["OUTBOUND_WHISPER"])
     names = [f["Name"] for f in whispers["ContactFlowSummaryList"]]
     assert names == ["Default outbound", "Sales outbound whisper", "Support outbound whisper"]
     first = whispers["ContactFlowSummaryList"][0]
@@ -71,18 +68,18 @@ def test_list_contact_flows_with_type_filter(east: Any) -> None:
 
 
 def test_list_queues_types(east: Any) -> None:
-    everything = east.list_queues(InstanceId=INSTANCE)["QueueSummaryList"]
+    everything = east.list_queues(InstanceId=INSTANCE_ID)["QueueSummaryList"]
     assert len(everything) == 14
-    agents = east.list_queues(InstanceId=INSTANCE, QueueTypes=["AGENT"])["QueueSummaryList"]
+    agents = east.list_queues(InstanceId=INSTANCE_ID, QueueTypes=["AGENT"])["QueueSummaryList"]
     assert [q["Id"] for q in agents] == [AGENT_QUEUE, "0e000000-0000-4000-8000-0000000000a2"]
     assert all("Name" not in q for q in agents)
-    standard = east.list_queues(InstanceId=INSTANCE, QueueTypes=["STANDARD"])["QueueSummaryList"]
+    standard = east.list_queues(InstanceId=INSTANCE_ID, QueueTypes=["STANDARD"])["QueueSummaryList"]
     assert len(standard) == 12 and standard[0]["Name"] == "BasicQueue"
-    assert standard[0]["Arn"] == f"{INSTANCE_ARN_EAST}/queue/{QUEUE_BASIC}"
+    assert standard[0]["Arn"] == f"{INSTANCE_ARN_EAST}/queue/{QUEUES['BasicQueue']}"
 
 
 def test_describe_queue(east: Any, west: Any) -> None:
-    queue = east.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_BASIC)["Queue"]
+    queue = east.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["BasicQueue"])["Queue"]
     assert queue["Name"] == "BasicQueue"
     assert queue["OutboundCallerConfig"] == {
         "OutboundCallerIdName": "AnyCompany",
@@ -92,36 +89,38 @@ def test_describe_queue(east: Any, west: Any) -> None:
     assert queue["Status"] == "ENABLED" and queue["Tags"] == {}
     assert isinstance(queue["LastModifiedTime"], datetime.datetime)
     assert (
-        east.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_CALLBACKS)["Queue"]["OutboundCallerConfig"]
+        east.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["Callbacks"])["Queue"][
+            "OutboundCallerConfig"
+        ]
         == {}
     )
-    replica = west.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_BASIC)["Queue"]
-    assert replica["QueueArn"] == f"{INSTANCE_ARN_WEST}/queue/{QUEUE_BASIC}"
-    agent = east.describe_queue(InstanceId=INSTANCE, QueueId=AGENT_QUEUE)["Queue"]
+    replica = west.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["BasicQueue"])["Queue"]
+    assert replica["QueueArn"] == f"{INSTANCE_ARN_WEST}/queue/{QUEUES['BasicQueue']}"
+    agent = east.describe_queue(InstanceId=INSTANCE_ID, QueueId=AGENT_QUEUE)["Queue"]
     assert "Name" not in agent
     with pytest.raises(ClientError) as exc:
-        east.describe_queue(InstanceId=INSTANCE, QueueId="0e000000-0000-4000-8000-00000000dead")
+        east.describe_queue(InstanceId=INSTANCE_ID, QueueId="0e000000-0000-4000-8000-00000000dead")
     assert error_of(exc) == ("ResourceNotFoundException", 404)
 
 
 def test_search_queues_returns_standard_queues_with_caller_config(east: Any) -> None:
-    result = east.search_queues(InstanceId=INSTANCE)
+    result = east.search_queues(InstanceId=INSTANCE_ID)
     queues = result["Queues"]
     assert len(queues) == 12 and result["ApproximateTotalCount"] == 12
     by_id = {q["QueueId"]: q for q in queues}
     assert AGENT_QUEUE not in by_id
     # stored as an ARN in the fixture: returned as stored
-    assert by_id[QUEUE_VIP]["OutboundCallerConfig"]["OutboundCallerIdNumberId"] == number_arn(
-        NUMBER_DEFAULT_GROUP
+    assert by_id[QUEUES["VIP"]]["OutboundCallerConfig"]["OutboundCallerIdNumberId"] == number_arn(
+        NUMBER_TOLL_FREE
     )
-    assert by_id[QUEUE_CALLBACKS]["OutboundCallerConfig"] == {}
+    assert by_id[QUEUES["Callbacks"]]["OutboundCallerConfig"] == {}
 
 
 def test_search_queues_criteria(east: Any) -> None:
     def names(criteria: dict[str, Any], **kw: Any) -> list[str]:
         return [
             q["Name"]
-            for q in east.search_queues(InstanceId=INSTANCE, SearchCriteria=criteria, **kw)["Queues"]
+            for q in east.search_queues(InstanceId=INSTANCE_ID, SearchCriteria=criteria, **kw)["Queues"]
         ]
 
     assert names({"StringCondition": {"FieldName": "name", "Value": "Sales", "ComparisonType": "EXACT"}}) == [
@@ -136,7 +135,13 @@ def test_search_queues_criteria(east: Any) -> None:
     either = {
         "OrConditions": [
             {"StringCondition": {"FieldName": "name", "Value": "VIP", "ComparisonType": "EXACT"}},
-            {"StringCondition": {"FieldName": "resourceID", "Value": QUEUE_BASIC, "ComparisonType": "EXACT"}},
+            {
+                "StringCondition": {
+                    "FieldName": "resourceID",
+                    "Value": QUEUES["BasicQueue"],
+                    "ComparisonType": "EXACT",
+                }
+            },
         ]
     }
     assert names(either) == ["BasicQueue", "VIP"]
@@ -148,13 +153,15 @@ def test_search_queues_criteria(east: Any) -> None:
 
 def test_traffic_distribution_groups_listed_in_their_home_region(east: Any, west: Any) -> None:
     listed_east = east.list_traffic_distribution_groups()["TrafficDistributionGroupSummaryList"]
-    assert [(g["Id"], g["IsDefault"], g["Status"]) for g in listed_east] == [(DEFAULT_GROUP, True, "ACTIVE")]
-    assert listed_east[0]["Arn"] == DEFAULT_GROUP_ARN
-    assert listed_east[0]["InstanceArn"] == INSTANCE_ARN_EAST
-    listed_west = west.list_traffic_distribution_groups(InstanceId=INSTANCE)[
-        "TrafficDistributionGroupSummaryList"
+    assert [(g["Id"], g["IsDefault"], g["Status"]) for g in listed_east] == [
+        (DEFAULT_GROUP, True, "ACTIVE"),
+        (OVERFLOW_GROUP, False, "ACTIVE"),
     ]
-    assert [g["Arn"] for g in listed_west] == [OVERFLOW_GROUP_ARN]
+    assert [g["Arn"] for g in listed_east] == [DEFAULT_GROUP_ARN, OVERFLOW_GROUP_ARN]
+    assert listed_east[0]["InstanceArn"] == INSTANCE_ARN_EAST
+    # every group is homed in the source Region: the replica Region lists none (by default)
+    listed_west = west.list_traffic_distribution_groups(InstanceId=INSTANCE_ID)
+    assert listed_west["TrafficDistributionGroupSummaryList"] == []
 
 
 def test_describe_and_get_traffic_distribution(east: Any, west: Any) -> None:
@@ -172,7 +179,7 @@ def test_describe_and_get_traffic_distribution(east: Any, west: Any) -> None:
         {"Region": WEST, "Enabled": False},
     ]
     assert "LastFailoverTime" not in dist
-    overflow = west.get_traffic_distribution(Id=OVERFLOW_GROUP)
+    overflow = west.get_traffic_distribution(Id=OVERFLOW_GROUP_ARN)
     assert "SignInConfig" not in overflow
     assert overflow["AgentConfig"]["Distributions"][0] == {"Region": EAST, "Percentage": 50}
 
@@ -182,17 +189,17 @@ def test_list_phone_numbers_by_target(east: Any, west: Any) -> None:
     assert [n["PhoneNumberId"][-1] for n in claimed] == ["1", "2", "3"]
     assert claimed[0]["PhoneNumberArn"] == number_arn(NUMBER_1)
     assert claimed[0]["TargetArn"] == INSTANCE_ARN_EAST
-    assert claimed[0]["InstanceId"] == INSTANCE
+    assert claimed[0]["InstanceId"] == INSTANCE_ID
     # a group ARN lists the group's numbers, from either Region of the pair
     for client in (east, west):
         numbers = client.list_phone_numbers_v2(TargetArn=OVERFLOW_GROUP_ARN)["ListPhoneNumbersSummaryList"]
         assert [(n["PhoneNumberId"], n["PhoneNumberArn"], n["TargetArn"]) for n in numbers] == [
-            (NUMBER_WEST_GROUP, number_arn(NUMBER_WEST_GROUP, WEST), OVERFLOW_GROUP_ARN)
+            (NUMBER_OVERFLOW, number_arn(NUMBER_OVERFLOW), OVERFLOW_GROUP_ARN)
         ]
-    by_instance = east.list_phone_numbers_v2(InstanceId=INSTANCE)["ListPhoneNumbersSummaryList"]
-    assert len(by_instance) == 4  # R = us-east-1: three instance numbers and the default group's
-    in_region = west.list_phone_numbers_v2()["ListPhoneNumbersSummaryList"]
-    assert [n["PhoneNumberId"] for n in in_region] == [NUMBER_WEST_GROUP]
+    by_instance = east.list_phone_numbers_v2(InstanceId=INSTANCE_ID)["ListPhoneNumbersSummaryList"]
+    assert len(by_instance) == 5  # R = us-east-1: three instance numbers and the two groups'
+    # no number of the demo has its Region in us-west-2
+    assert west.list_phone_numbers_v2()["ListPhoneNumbersSummaryList"] == []
 
 
 def test_list_phone_numbers_filters(east: Any) -> None:
@@ -222,10 +229,10 @@ def test_describe_phone_number_addressing(east: Any, west: Any) -> None:
     assert summary["PhoneNumber"] == "+12065550100"
     assert summary["PhoneNumberStatus"] == {"Status": "CLAIMED"}
     assert summary["TargetArn"] == INSTANCE_ARN_EAST
-    # number of the us-west-2 group: UUID only in us-west-2, ARN from both
-    assert west.describe_phone_number(PhoneNumberId=NUMBER_WEST_GROUP)["ClaimedPhoneNumberSummary"]
-    arn = number_arn(NUMBER_WEST_GROUP, WEST)
-    assert east.describe_phone_number(PhoneNumberId=arn)["ClaimedPhoneNumberSummary"]["PhoneNumberArn"] == arn
+    # a number of a group (homed in us-east-1): UUID only in us-east-1, ARN from both
+    assert east.describe_phone_number(PhoneNumberId=NUMBER_OVERFLOW)["ClaimedPhoneNumberSummary"]
+    arn = number_arn(NUMBER_OVERFLOW)
+    assert west.describe_phone_number(PhoneNumberId=arn)["ClaimedPhoneNumberSummary"]["PhoneNumberArn"] == arn
     with pytest.raises(ClientError) as exc:
-        east.describe_phone_number(PhoneNumberId=NUMBER_WEST_GROUP)
+        west.describe_phone_number(PhoneNumberId=NUMBER_OVERFLOW)
     assert error_of(exc) == ("ResourceNotFoundException", 404)

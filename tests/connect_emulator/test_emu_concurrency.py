@@ -7,7 +7,8 @@ from typing import Any
 
 from connect_emulator.server import Emulator
 
-from .helpers import EAST, INSTANCE, WEST, make_client
+from ..support.demo import EAST, INSTANCE_ID, WEST
+from .helpers import make_client
 
 
 def test_parallel_reads_and_writes(emu: Emulator) -> None:
@@ -20,9 +21,9 @@ def test_parallel_reads_and_writes(emu: Emulator) -> None:
             queue_id = queues[(n + i) % len(queues)]
             name = f"worker-{n}-{i}"
             client.update_queue_outbound_caller_config(
-                InstanceId=INSTANCE, QueueId=queue_id, OutboundCallerConfig={"OutboundCallerIdName": name}
+                InstanceId=INSTANCE_ID, QueueId=queue_id, OutboundCallerConfig={"OutboundCallerIdName": name}
             )
-            got = client.describe_queue(InstanceId=INSTANCE, QueueId=queue_id)["Queue"]
+            got = client.describe_queue(InstanceId=INSTANCE_ID, QueueId=queue_id)["Queue"]
             names.append(got["OutboundCallerConfig"]["OutboundCallerIdName"])
         return names
 

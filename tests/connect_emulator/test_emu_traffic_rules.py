@@ -9,18 +9,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from connect_emulator.resources import Options
 from connect_emulator.server import Emulator
 
-from .helpers import (
-    DEFAULT_GROUP,
-    DEFAULT_GROUP_ARN,
-    EAST,
-    OVERFLOW_GROUP,
-    OVERFLOW_GROUP_ARN,
-    WEST,
-    error_of,
-    make_client,
-)
+from ..support.demo import DEFAULT_GROUP, DEFAULT_GROUP_ARN, EAST, OVERFLOW_GROUP, OVERFLOW_GROUP_ARN, WEST
+from .helpers import error_of, make_client
 
 
 def pct(east: int, west: int) -> dict[str, Any]:
@@ -106,14 +99,14 @@ def test_invalid_updates_are_invalid_request(east: Any, kwargs: dict[str, Any], 
     assert east.get_traffic_distribution(Id=DEFAULT_GROUP)["TelephonyConfig"] == pct(100, 0)
 
 
-def test_sign_in_config_only_on_default_group(west: Any) -> None:
+def test_sign_in_config_only_on_default_group(east: Any) -> None:
     with pytest.raises(ClientError) as exc:
-        west.update_traffic_distribution(
+        east.update_traffic_distribution(
             Id=OVERFLOW_GROUP, TelephonyConfig=pct(50, 50), SignInConfig=sign_in(True, True)
         )
     assert error_of(exc) == ("InvalidRequestException", 400)
-    west.update_traffic_distribution(Id=OVERFLOW_GROUP, TelephonyConfig=pct(20, 80), AgentConfig=pct(20, 80))
-    assert west.get_traffic_distribution(Id=OVERFLOW_GROUP)["AgentConfig"] == pct(20, 80)
+    east.update_traffic_distribution(Id=OVERFLOW_GROUP, TelephonyConfig=pct(20, 80), AgentConfig=pct(20, 80))
+    assert east.get_traffic_distribution(Id=OVERFLOW_GROUP)["AgentConfig"] == pct(20, 80)
 
 
 @pytest.mark.parametrize("status", ["UPDATE_IN_PROGRESS", "CREATION_IN_PROGRESS", "PENDING_DELETION"])
@@ -126,6 +119,48 @@ def test_group_must_be_active(emu: Emulator, east: Any, status: str) -> None:
     east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
 
 
+@pytest.mark.parametrize("status", ["UPDATE_IN_PROGRESS", "CREATION_IN_PROGRESS", "DELETION_FAILED"])
+def test_get_answers_only_while_active(emu: Emulator, east: Any, west: Any, status: str) -> None:
+    emu.set_group_status(DEFAULT_GROUP, status)
+    for client, ident in ((east, DEFAULT_GROUP), (west, DEFAULT_GROUP_ARN)):
+        with pytest.raises(ClientError) as exc:
+            client.get_traffic_distribution(Id=ident)
+        assert error_of(exc) == ("InvalidRequestException", 400)
+        described = client.describe_traffic_distribution_group(TrafficDistributionGroupId=ident)
+        assert described["TrafficDistributionGroup"]["Status"] == status
+    listed = east.list_traffic_distribution_groups()["TrafficDistributionGroupSummaryList"]
+    assert [g["Status"] for g in listed] == [status, "ACTIVE"]
+    emu.set_group_status(DEFAULT_GROUP, "ACTIVE")
+    assert east.get_traffic_distribution(Id=DEFAULT_GROUP)["Id"] == DEFAULT_GROUP
+
+
+def test_the_emulator_default_is_a_two_second_busy_spell() -> None:
+    assert Options().update_in_progress_seconds == 2.0
+    with Emulator() as emu:  # not running_emulator: that one defaults to no spell at all
+        assert emu.options.update_in_progress_seconds == 2.0
+        east = make_client(emu, EAST)
+        started = time.time()
+        east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
+        group = east.describe_traffic_distribution_group(TrafficDistributionGroupId=DEFAULT_GROUP)
+        assert group["TrafficDistributionGroup"]["Status"] == "UPDATE_IN_PROGRESS"
+        calls: tuple[Callable[[], object], ...] = (
+            lambda: east.get_traffic_distribution(Id=DEFAULT_GROUP),
+            lambda: east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(100, 0)),
+        )
+        for call in calls:
+            with pytest.raises(ClientError) as exc:
+                call()
+            assert error_of(exc) == ("InvalidRequestException", 400)
+        busy_until = emu.state.instances[0].groups[0].busy_until
+        assert started + 1.9 <= busy_until <= time.time() + 2.0
+
+
+def test_running_emulator_has_no_busy_spell(emu: Emulator, east: Any) -> None:
+    assert emu.options.update_in_progress_seconds == 0
+    east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(50, 50))
+    assert east.get_traffic_distribution(Id=DEFAULT_GROUP)["TelephonyConfig"] == pct(50, 50)
+
+
 def test_update_in_progress_window(start_emulator: Any) -> None:
     emu = start_emulator(update_in_progress_seconds=0.3)
     east = make_client(emu, EAST)
@@ -135,6 +170,9 @@ def test_update_in_progress_window(start_emulator: Any) -> None:
     with pytest.raises(ClientError) as exc:
         east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(100, 0))
     assert error_of(exc) == ("InvalidRequestException", 400)
+    with pytest.raises(ClientError) as exc:
+        east.get_traffic_distribution(Id=DEFAULT_GROUP)
+    assert error_of(exc) == ("InvalidRequestException", 400)
     time.sleep(0.35)
     assert (
         east.list_traffic_distribution_groups()["TrafficDistributionGroupSummaryList"][0]["Status"]
@@ -143,24 +181,26 @@ def test_update_in_progress_window(start_emulator: Any) -> None:
     east.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(100, 0))
 
 
-def test_replica_region_needs_the_full_arn(east: Any, west: Any) -> None:
+@pytest.mark.parametrize(
+    ("group", "arn"), [(DEFAULT_GROUP, DEFAULT_GROUP_ARN), (OVERFLOW_GROUP, OVERFLOW_GROUP_ARN)]
+)
+def test_replica_region_needs_the_full_arn(east: Any, west: Any, group: str, arn: str) -> None:
     calls: list[Callable[[], Any]] = [
-        lambda: west.get_traffic_distribution(Id=DEFAULT_GROUP),
-        lambda: west.describe_traffic_distribution_group(TrafficDistributionGroupId=DEFAULT_GROUP),
-        lambda: west.update_traffic_distribution(Id=DEFAULT_GROUP, TelephonyConfig=pct(0, 100)),
-        lambda: east.get_traffic_distribution(Id=OVERFLOW_GROUP),
+        lambda: west.get_traffic_distribution(Id=group),
+        lambda: west.describe_traffic_distribution_group(TrafficDistributionGroupId=group),
+        lambda: west.update_traffic_distribution(Id=group, TelephonyConfig=pct(0, 100)),
     ]
     for call in calls:
         with pytest.raises(ClientError) as exc:
             call()
         assert error_of(exc) == ("ResourceNotFoundException", 404)
-    west.update_traffic_distribution(
-        Id=DEFAULT_GROUP_ARN, TelephonyConfig=pct(0, 100), AgentConfig=pct(0, 100)
-    )
-    assert east.get_traffic_distribution(Id=DEFAULT_GROUP_ARN)["TelephonyConfig"] == pct(0, 100)
-    assert east.get_traffic_distribution(Id=OVERFLOW_GROUP_ARN)["Id"] == OVERFLOW_GROUP
-    # the home Region accepts the ARN too
-    assert east.describe_traffic_distribution_group(TrafficDistributionGroupId=DEFAULT_GROUP_ARN)
+    west.update_traffic_distribution(Id=arn, TelephonyConfig=pct(0, 100), AgentConfig=pct(0, 100))
+    assert west.get_traffic_distribution(Id=arn)["Arn"] == arn  # the ARN names us-east-1
+    described = west.describe_traffic_distribution_group(TrafficDistributionGroupId=arn)
+    assert described["TrafficDistributionGroup"]["Arn"] == arn
+    # the home Region reads the write, by ID or by ARN
+    assert east.get_traffic_distribution(Id=group)["TelephonyConfig"] == pct(0, 100)
+    assert east.describe_traffic_distribution_group(TrafficDistributionGroupId=arn)
 
 
 def test_arn_naming_the_wrong_home_region_is_not_found(west: Any) -> None:

@@ -22,7 +22,8 @@ from connect_emulator.server import Emulator
 from connect_emulator.state import Queue
 from connect_emulator.testing import running_emulator
 
-from .helpers import EAST, WEST, error_of, make_client
+from ..support.demo import EAST, WEST
+from .helpers import error_of, make_client
 
 STANDARD = {"QueueTypeCondition": "STANDARD"}
 

@@ -10,28 +10,29 @@ from botocore.exceptions import ClientError
 from connect_emulator.server import Emulator
 from connect_emulator.testing import raw_request
 
-from .helpers import DEFAULT_GROUP, EAST, INSTANCE, QUEUE_BASIC, error_of, make_client
+from ..support.demo import DEFAULT_GROUP, EAST, INSTANCE_ID, QUEUES
+from .helpers import error_of, make_client
 
 
 def test_max_results_out_of_range(east: Any, emu: Emulator) -> None:
     with pytest.raises(ClientError) as exc:
-        east.list_queues(InstanceId=INSTANCE, MaxResults=1001)
+        east.list_queues(InstanceId=INSTANCE_ID, MaxResults=1001)
     assert error_of(exc) == ("InvalidParameterException", 400)
     assert "less than or equal to 1000" in exc.value.response["Error"]["Message"]
     # botocore refuses MaxResults=0 client-side: send it raw
-    resp = raw_request(emu, "GET", f"/queues-summary/{INSTANCE}?maxResults=0")
+    resp = raw_request(emu, "GET", f"/queues-summary/{INSTANCE_ID}?maxResults=0")
     assert (resp.status, resp.error_type) == (400, "InvalidParameterException")
-    resp = raw_request(emu, "GET", f"/queues-summary/{INSTANCE}?maxResults=ten")
+    resp = raw_request(emu, "GET", f"/queues-summary/{INSTANCE_ID}?maxResults=ten")
     assert (resp.status, resp.error_type) == (400, "InvalidParameterException")
 
 
 def test_bad_enum(east: Any) -> None:
     with pytest.raises(ClientError) as exc:
-        east.list_queues(InstanceId=INSTANCE, QueueTypes=["PRIORITY"])
+        east.list_queues(InstanceId=INSTANCE_ID, QueueTypes=["PRIORITY"])
     assert error_of(exc) == ("InvalidParameterException", 400)
     assert "enum value set" in exc.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as exc:
-        east.search_queues(InstanceId=INSTANCE, SearchCriteria={"QueueTypeCondition": "AGENT"})
+        east.search_queues(InstanceId=INSTANCE_ID, SearchCriteria={"QueueTypeCondition": "AGENT"})
     assert error_of(exc) == ("InvalidParameterException", 400)
 
 
@@ -58,13 +59,17 @@ def test_nested_constraints(east: Any) -> None:
 
 
 def test_wrong_types_and_missing_required_sent_raw(emu: Emulator) -> None:
-    resp = raw_request(emu, "POST", "/search-queues", {"InstanceId": INSTANCE, "MaxResults": "5"})
+    resp = raw_request(emu, "POST", "/search-queues", {"InstanceId": INSTANCE_ID, "MaxResults": "5"})
     assert (resp.status, resp.error_type) == (400, "InvalidParameterException")
     resp = raw_request(emu, "POST", "/search-queues", {"MaxResults": 5})
     assert (resp.status, resp.error_type) == (400, "InvalidParameterException")
     assert "at 'instanceId'" in resp.json()["Message"]
+    # a body that is not JSON is the operation's own validation error (no model has
+    # SerializationException)
     resp = raw_request(emu, "POST", "/search-queues", b"{not json")
-    assert (resp.status, resp.error_type) == (400, "SerializationException")
+    assert (resp.status, resp.error_type) == (400, "InvalidParameterException")
+    resp = raw_request(emu, "PUT", f"/traffic-distribution/{DEFAULT_GROUP}", b"[1]")
+    assert (resp.status, resp.error_type) == (400, "InvalidRequestException")
 
 
 def test_unknown_route(emu: Emulator) -> None:
@@ -72,18 +77,18 @@ def test_unknown_route(emu: Emulator) -> None:
     assert resp.status == 404
     assert resp.error_type == "UnknownOperationException"
     assert resp.json() == {}
-    resp = raw_request(emu, "DELETE", f"/queues/{INSTANCE}/{QUEUE_BASIC}/outbound-caller-config")
+    resp = raw_request(emu, "DELETE", f"/queues/{INSTANCE_ID}/{QUEUES['BasicQueue']}/outbound-caller-config")
     assert (resp.status, resp.error_type) == (404, "UnknownOperationException")
 
 
 def test_known_but_not_emulated_operation(east: Any) -> None:
     with pytest.raises(ClientError) as exc:
-        east.list_users(InstanceId=INSTANCE)
+        east.list_users(InstanceId=INSTANCE_ID)
     assert error_of(exc) == ("UnknownOperationException", 404)
 
 
 def test_missing_or_garbled_authorization(emu: Emulator) -> None:
-    resp = raw_request(emu, "GET", f"/instance/{INSTANCE}", region=None)
+    resp = raw_request(emu, "GET", f"/instance/{INSTANCE_ID}", region=None)
     assert (resp.status, resp.error_type) == (403, "MissingAuthenticationTokenException")
     for header in (
         "Bearer abc",
@@ -91,7 +96,7 @@ def test_missing_or_garbled_authorization(emu: Emulator) -> None:
         "AWS4-HMAC-SHA256 nothing",
     ):
         resp = raw_request(
-            emu, "GET", f"/instance/{INSTANCE}", region=None, headers={"Authorization": header}
+            emu, "GET", f"/instance/{INSTANCE_ID}", region=None, headers={"Authorization": header}
         )
         assert (resp.status, resp.error_type) == (403, "IncompleteSignatureException")
     assert emu.calls()[-1]["status"] == 403

@@ -11,7 +11,8 @@ from botocore.exceptions import ClientError
 
 from connect_emulator.server import Emulator
 
-from .helpers import EAST, WEST, error_of, make_client
+from ..support.demo import EAST, WEST
+from .helpers import error_of, make_client
 
 
 def instance_id(big_fixture: dict[str, Any]) -> str:
@@ -65,17 +66,17 @@ def test_list_contact_flows_and_numbers_paginate(big_emu: Emulator, big_fixture:
         client.get_paginator("list_phone_numbers_v2").paginate(PaginationConfig={"PageSize": 1000})
     )
     got = [n["PhoneNumberId"] for p in numbers for n in p["ListPhoneNumbersSummaryList"]]
-    assert len(numbers) == 2 and len(got) == len(set(got))
+    assert len(numbers) == 2 and len(got) == len(set(got)) == 1500
+    # every number's Region is us-east-1 (the instance's, or its group's: groups live there too)
     west_numbers = list(make_client(big_emu, WEST).get_paginator("list_phone_numbers_v2").paginate())
-    west_got = [n["PhoneNumberId"] for p in west_numbers for n in p["ListPhoneNumbersSummaryList"]]
-    assert len(got) + len(west_got) == 1500 and not set(got) & set(west_got)
+    assert [n for p in west_numbers for n in p["ListPhoneNumbersSummaryList"]] == []
 
 
 def test_list_traffic_distribution_groups_pages_of_10(big_emu: Emulator) -> None:
     east_pages = list(make_client(big_emu, EAST).get_paginator("list_traffic_distribution_groups").paginate())
-    assert [len(p["TrafficDistributionGroupSummaryList"]) for p in east_pages] == [10, 3]
+    assert [len(p["TrafficDistributionGroupSummaryList"]) for p in east_pages] == [10, 10, 5]
     west_pages = list(make_client(big_emu, WEST).get_paginator("list_traffic_distribution_groups").paginate())
-    assert [len(p["TrafficDistributionGroupSummaryList"]) for p in west_pages] == [10, 2]
+    assert [len(p["TrafficDistributionGroupSummaryList"]) for p in west_pages] == [0]  # homed in us-east-1
     with pytest.raises(ClientError) as exc:
         make_client(big_emu, EAST).list_traffic_distribution_groups(MaxResults=11)
     assert error_of(exc) == ("InvalidRequestException", 400)

@@ -11,18 +11,18 @@ from connect_emulator.server import Emulator
 from connect_emulator.state import EmulatorState
 from connect_emulator.testing import raw_request
 
-from .helpers import (
+from ..support.demo import (
     DEFAULT_GROUP,
     EAST,
-    INSTANCE,
+    INSTANCE_ID,
     NUMBER_1,
     NUMBER_2,
-    NUMBER_WEST_GROUP,
-    QUEUE_BASIC,
+    NUMBER_OVERFLOW,
+    QUEUES,
     WEST,
-    make_client,
     number_arn,
 )
+from .helpers import make_client
 
 
 def admin(emu: Emulator, method: str, path: str, body: Any = None) -> Any:
@@ -39,7 +39,7 @@ def test_state_replace(emu: Emulator, east: Any) -> None:
     state = admin(emu, "GET", "state").json()
     state["instances"][0]["queues"] = state["instances"][0]["queues"][:2]
     assert admin(emu, "PUT", "state", state).status == 204
-    assert len(east.list_queues(InstanceId=INSTANCE)["QueueSummaryList"]) == 2
+    assert len(east.list_queues(InstanceId=INSTANCE_ID)["QueueSummaryList"]) == 2
     assert admin(emu, "GET", "state").json() == state
 
 
@@ -47,19 +47,21 @@ def test_state_replace_refuses_bad_fixture(emu: Emulator, east: Any) -> None:
     resp = admin(emu, "PUT", "state", {"instances": [{"id": "x"}]})
     assert resp.status == 400
     assert "instances[0].region" in resp.json()["message"]
-    assert len(east.list_queues(InstanceId=INSTANCE)["QueueSummaryList"]) == 14
+    assert len(east.list_queues(InstanceId=INSTANCE_ID)["QueueSummaryList"]) == 14
 
 
 def test_out_of_band_queue_change(emu: Emulator, east: Any) -> None:
-    path = f"queues/{INSTANCE}/{QUEUE_BASIC}/outbound-caller-config"
-    arn = number_arn(NUMBER_WEST_GROUP, WEST)
+    path = f"queues/{INSTANCE_ID}/{QUEUES['BasicQueue']}/outbound-caller-config"
+    arn = number_arn(NUMBER_OVERFLOW)
     resp = admin(
         emu, "POST", path, {"callerIdName": "Drifted", "callerIdNumberId": arn, "outboundFlowId": None}
     )
     assert resp.status == 204
-    config = east.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_BASIC)["Queue"]["OutboundCallerConfig"]
+    config = east.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["BasicQueue"])["Queue"][
+        "OutboundCallerConfig"
+    ]
     assert config == {"OutboundCallerIdName": "Drifted", "OutboundCallerIdNumberId": arn}
-    assert admin(emu, "POST", f"queues/{INSTANCE}/nope/outbound-caller-config", {}).status == 404
+    assert admin(emu, "POST", f"queues/{INSTANCE_ID}/nope/outbound-caller-config", {}).status == 404
     assert admin(emu, "POST", path, {"colour": "red"}).status == 400
 
 
@@ -74,8 +76,10 @@ def test_out_of_band_traffic_change(emu: Emulator, east: Any) -> None:
 
 
 def test_python_helpers(emu: Emulator, east: Any) -> None:
-    emu.set_queue_caller_config(INSTANCE, QUEUE_BASIC, name="Helper", flow_id=None)
-    config = east.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_BASIC)["Queue"]["OutboundCallerConfig"]
+    emu.set_queue_caller_config(INSTANCE_ID, QUEUES["BasicQueue"], name="Helper", flow_id=None)
+    config = east.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["BasicQueue"])["Queue"][
+        "OutboundCallerConfig"
+    ]
     assert config == {"OutboundCallerIdName": "Helper", "OutboundCallerIdNumberId": NUMBER_1}
     emu.set_traffic_distribution(DEFAULT_GROUP, telephony={EAST: 0, WEST: 100}, agents={EAST: 0, WEST: 100})
     assert (
@@ -88,13 +92,15 @@ def test_python_helpers(emu: Emulator, east: Any) -> None:
 
 
 def test_call_log(emu: Emulator, east: Any) -> None:
-    east.describe_instance(InstanceId=INSTANCE)
+    east.describe_instance(InstanceId=INSTANCE_ID)
     east.update_queue_outbound_caller_config(
-        InstanceId=INSTANCE, QueueId=QUEUE_BASIC, OutboundCallerConfig={"OutboundCallerIdNumberId": NUMBER_2}
+        InstanceId=INSTANCE_ID,
+        QueueId=QUEUES["BasicQueue"],
+        OutboundCallerConfig={"OutboundCallerIdNumberId": NUMBER_2},
     )
     with pytest.raises(ClientError):
         make_client(emu, WEST).describe_queue(
-            InstanceId=INSTANCE, QueueId="0e000000-0000-4000-8000-00000000dead"
+            InstanceId=INSTANCE_ID, QueueId="0e000000-0000-4000-8000-00000000dead"
         )
     admin(emu, "GET", "state")  # admin calls are not logged
     calls = admin(emu, "GET", "calls").json()
@@ -102,7 +108,7 @@ def test_call_log(emu: Emulator, east: Any) -> None:
     first, write, missing = calls
     assert first["operation"] == "DescribeInstance" and first["method"] == "GET"
     assert first["region"] == EAST and first["account"] == "111122223333" and first["status"] == 200
-    assert first["path"] == f"/instance/{INSTANCE}" and "requestBody" not in first
+    assert first["path"] == f"/instance/{INSTANCE_ID}" and "requestBody" not in first
     assert write["requestBody"] == {"OutboundCallerConfig": {"OutboundCallerIdNumberId": NUMBER_2}}
     assert (missing["region"], missing["status"], missing["errorCode"]) == (
         WEST,
@@ -135,9 +141,9 @@ def test_quota_reset_via_admin(start_emulator: Any) -> None:
     emu = start_emulator(quotas="aws", quota_scale=0.01)
     client = make_client(emu, EAST)
     for _ in range(5):
-        client.describe_instance(InstanceId=INSTANCE)
+        client.describe_instance(InstanceId=INSTANCE_ID)
     assert admin(emu, "POST", "quotas/reset").status == 204
-    client.describe_instance(InstanceId=INSTANCE)
+    client.describe_instance(InstanceId=INSTANCE_ID)
 
 
 def test_unknown_admin_route(emu: Emulator) -> None:

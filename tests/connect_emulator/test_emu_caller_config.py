@@ -12,34 +12,34 @@ from connect_emulator.server import Emulator
 from connect_emulator.state import EmulatorState
 from connect_emulator.testing import raw_request
 
-from .helpers import (
+from ..support.demo import (
     ACCOUNT,
     EAST,
     FLOW_DEFAULT,
     FLOW_SALES,
-    INSTANCE,
+    INSTANCE_ID,
     NUMBER_1,
     NUMBER_2,
-    NUMBER_DEFAULT_GROUP,
-    NUMBER_WEST_GROUP,
-    QUEUE_BASIC,
-    QUEUE_CALLBACKS,
+    NUMBER_OVERFLOW,
+    NUMBER_TOLL_FREE,
+    QUEUES,
     WEST,
-    error_of,
-    make_client,
     number_arn,
 )
+from .helpers import error_of, make_client
 
-CONFIG_PATH = f"/queues/{INSTANCE}/{QUEUE_BASIC}/outbound-caller-config"
-
-
-def caller_config(client: Any, queue_id: str = QUEUE_BASIC) -> dict[str, Any]:
-    return dict(client.describe_queue(InstanceId=INSTANCE, QueueId=queue_id)["Queue"]["OutboundCallerConfig"])
+CONFIG_PATH = f"/queues/{INSTANCE_ID}/{QUEUES['BasicQueue']}/outbound-caller-config"
 
 
-def update(client: Any, queue_id: str = QUEUE_BASIC, **config: str) -> None:
+def caller_config(client: Any, queue_id: str = QUEUES["BasicQueue"]) -> dict[str, Any]:
+    return dict(
+        client.describe_queue(InstanceId=INSTANCE_ID, QueueId=queue_id)["Queue"]["OutboundCallerConfig"]
+    )
+
+
+def update(client: Any, queue_id: str = QUEUES["BasicQueue"], **config: str) -> None:
     client.update_queue_outbound_caller_config(
-        InstanceId=INSTANCE, QueueId=queue_id, OutboundCallerConfig=config
+        InstanceId=INSTANCE_ID, QueueId=queue_id, OutboundCallerConfig=config
     )
 
 
@@ -52,7 +52,7 @@ def test_full_update(east: Any) -> None:
         "OutboundCallerIdNumberId": NUMBER_2,
         "OutboundFlowId": FLOW_SALES,
     }
-    queue = east.describe_queue(InstanceId=INSTANCE, QueueId=QUEUE_BASIC)["Queue"]
+    queue = east.describe_queue(InstanceId=INSTANCE_ID, QueueId=QUEUES["BasicQueue"])["Queue"]
     assert queue["LastModifiedRegion"] == EAST
 
 
@@ -65,9 +65,12 @@ def test_number_arn_is_stored_as_the_uuid(east: Any) -> None:
     ("queue_id", "config"),
     [
         ("0e000000-0000-4000-8000-00000000dead", {"OutboundCallerIdName": "x"}),
-        (QUEUE_BASIC, {"OutboundFlowId": "f0000000-0000-4000-8000-00000000dead"}),
-        (QUEUE_BASIC, {"OutboundCallerIdNumberId": "90000000-0000-4000-8000-00000000dead"}),
-        (QUEUE_BASIC, {"OutboundCallerIdNumberId": number_arn("90000000-0000-4000-8000-00000000dead")}),
+        (QUEUES["BasicQueue"], {"OutboundFlowId": "f0000000-0000-4000-8000-00000000dead"}),
+        (QUEUES["BasicQueue"], {"OutboundCallerIdNumberId": "90000000-0000-4000-8000-00000000dead"}),
+        (
+            QUEUES["BasicQueue"],
+            {"OutboundCallerIdNumberId": number_arn("90000000-0000-4000-8000-00000000dead")},
+        ),
     ],
 )
 def test_unknown_queue_flow_or_number_is_not_found(east: Any, queue_id: str, config: dict[str, str]) -> None:
@@ -80,7 +83,7 @@ def test_unknown_instance_is_not_found(east: Any) -> None:
     with pytest.raises(ClientError) as exc:
         east.update_queue_outbound_caller_config(
             InstanceId="4a1b2c3d-0000-4000-8000-00000000ffff",
-            QueueId=QUEUE_BASIC,
+            QueueId=QUEUES["BasicQueue"],
             OutboundCallerConfig={"OutboundCallerIdName": "x"},
         )
     assert error_of(exc) == ("ResourceNotFoundException", 404)
@@ -108,29 +111,37 @@ def test_missing_config_is_invalid_parameter(emu: Emulator) -> None:
     assert "must not be null" in resp.json()["Message"]
 
 
-def test_uuid_of_a_group_number_homed_elsewhere_is_not_found(east: Any, west: Any) -> None:
+@pytest.mark.parametrize("number", [NUMBER_TOLL_FREE, NUMBER_OVERFLOW])
+def test_uuid_of_a_group_number_from_the_other_region_is_not_found(east: Any, west: Any, number: str) -> None:
+    # the API reference: from the Region other than the group's, only the full ARN works
     with pytest.raises(ClientError) as exc:
-        update(east, OutboundCallerIdNumberId=NUMBER_WEST_GROUP)
+        update(west, OutboundCallerIdNumberId=number)
     assert error_of(exc) == ("ResourceNotFoundException", 404)
-    update(east, OutboundCallerIdNumberId=number_arn(NUMBER_WEST_GROUP, WEST))
-    assert caller_config(east)["OutboundCallerIdNumberId"] == NUMBER_WEST_GROUP
-    # the home Region of the group resolves the UUID; the other way round fails
-    update(west, OutboundCallerIdNumberId=NUMBER_WEST_GROUP)
+    update(west, OutboundCallerIdNumberId=number_arn(number))
+    assert caller_config(west)["OutboundCallerIdNumberId"] == number  # stored as the UUID
+    # the group's home Region takes either form
+    update(east, OutboundCallerIdNumberId=NUMBER_2)
+    update(east, OutboundCallerIdNumberId=number)
+    update(east, OutboundCallerIdNumberId=number_arn(number))
+    assert caller_config(east)["OutboundCallerIdNumberId"] == number
+
+
+def test_uuid_of_an_instance_number_from_the_replica_region_is_not_found(west: Any) -> None:
+    # undocumented; the emulator reads strictly: a UUID resolves only in the number's Region
     with pytest.raises(ClientError) as exc:
         update(west, OutboundCallerIdNumberId=NUMBER_1)
     assert error_of(exc) == ("ResourceNotFoundException", 404)
     update(west, OutboundCallerIdNumberId=number_arn(NUMBER_1))
-    update(east, OutboundCallerIdNumberId=NUMBER_DEFAULT_GROUP)
 
 
 def test_arn_with_wrong_region_is_not_found(east: Any) -> None:
     with pytest.raises(ClientError) as exc:
-        update(east, OutboundCallerIdNumberId=number_arn(NUMBER_WEST_GROUP, EAST))
+        update(east, OutboundCallerIdNumberId=number_arn(NUMBER_OVERFLOW, WEST))
     assert error_of(exc) == ("ResourceNotFoundException", 404)
 
 
 def test_instance_form_of_number_arn_is_invalid_parameter(east: Any) -> None:
-    old_form = f"arn:aws:connect:{EAST}:{ACCOUNT}:instance/{INSTANCE}/phone-number/{NUMBER_1}"
+    old_form = f"arn:aws:connect:{EAST}:{ACCOUNT}:instance/{INSTANCE_ID}/phone-number/{NUMBER_1}"
     with pytest.raises(ClientError) as exc:
         update(east, OutboundCallerIdNumberId=old_form)
     assert error_of(exc) == ("InvalidParameterException", 400)
@@ -168,14 +179,14 @@ def test_omitted_fields_cleared_in_clear_mode(start_emulator: Any) -> None:
     east = make_client(emu, EAST)
     update(east, OutboundCallerIdName="Only Name")
     assert caller_config(east) == {"OutboundCallerIdName": "Only Name"}
-    update(east, QUEUE_CALLBACKS, OutboundCallerIdNumberId=NUMBER_2, OutboundFlowId=FLOW_SALES)
-    assert caller_config(east, QUEUE_CALLBACKS) == {
+    update(east, QUEUES["Callbacks"], OutboundCallerIdNumberId=NUMBER_2, OutboundFlowId=FLOW_SALES)
+    assert caller_config(east, QUEUES["Callbacks"]) == {
         "OutboundCallerIdNumberId": NUMBER_2,
         "OutboundFlowId": FLOW_SALES,
     }
 
 
 def test_flow_arn_is_accepted_and_stored_as_id(east: Any) -> None:
-    flow_arn = f"arn:aws:connect:{EAST}:{ACCOUNT}:instance/{INSTANCE}/contact-flow/{FLOW_SALES}"
+    flow_arn = f"arn:aws:connect:{EAST}:{ACCOUNT}:instance/{INSTANCE_ID}/contact-flow/{FLOW_SALES}"
     update(east, OutboundFlowId=flow_arn)
     assert caller_config(east)["OutboundFlowId"] == FLOW_SALES
