@@ -70,7 +70,9 @@ def day_to_day(demo: Demo) -> None:
     demo.chapter("1. Day to day: review a plan, apply it, catch drift")
     plan_file, s = str(demo.work / "demo.plan.json"), ["--state-dir", demo.state_dir]
     demo.step("check the YAML, no AWS calls", ["validate", *s], 0)
-    demo.step("what would change (exit 2: changes)", ["plan", *s, "--out", plan_file, "--detailed-exitcode"], 2)
+    demo.step(
+        "what would change (exit 2: changes)", ["plan", *s, "--out", plan_file, "--detailed-exitcode"], 2
+    )
     demo.step(
         "apply exactly the saved plan",
         ["apply", plan_file, *s, "--auto-approve", "--journal", str(demo.work / "apply.jsonl")],
@@ -93,7 +95,11 @@ def region_outage(demo: Demo) -> None:
     demo.say(f"the on-call engineer's pull request: all telephony and agents to {REPLICA}")
     _edit(state / "anycompany-demo" / "instance.yaml", _all_to(REPLICA))
     s = ["--state-dir", str(state)]
-    demo.step(f"the plan is read from the replica in {REPLICA} (exit 2: changes)", ["plan", *s, "--detailed-exitcode"], 2)
+    demo.step(
+        f"the plan is read from the replica in {REPLICA} (exit 2: changes)",
+        ["plan", *s, "--detailed-exitcode"],
+        2,
+    )
     demo.step(
         f"apply writes to {REPLICA}, which answers",
         ["apply", *s, "--auto-approve", "--journal", str(demo.work / "failover.jsonl")],

@@ -35,6 +35,20 @@ MILESTONES = [
     "  ! anycompany-demo/queue/Sales",
     '      callerIdName: live "Sales (temp)"; git "AnyCompany Sales Team"',
     "Drift: 1 finding (1 changed).",
+    # ... and an apply puts it back
+    "Apply: 1 applied, 0 already, 0 failed, 0 stale, 0 skipped.",
+    # a Region outage: plan and apply from the replica, then an empty plan once the source is back
+    "2. A Region outage: us-east-1 fails, traffic moves to us-west-2 through git",
+    "$ reconciler plan --state-dir ",
+    "anycompany-demo: us-east-1 unreachable; read from the replica in us-west-2",
+    "call       UpdateTrafficDistribution in us-west-2: PUT /traffic-distribution/",
+    "Plan: 2 to change, 7 unchanged, 0 blocked.",
+    "$ reconciler apply --state-dir ",
+    "applied  anycompany-demo/traffic-distribution/anycompany-",
+    "anycompany-demo: us-east-1 unreachable; read from the replica in us-west-2",
+    "Apply: 2 applied, 0 already, 0 failed, 0 stale, 0 skipped.",
+    "# us-east-1 comes back",
+    "Plan: 0 to change, 9 unchanged, 0 blocked.",
     "Demo finished: ",
 ]
 
@@ -65,6 +79,6 @@ def test_make_demo_runs_the_whole_story_and_exits_0(tmp_path: Path) -> None:
         found = output.find(milestone, position)
         assert found >= 0, f"missing (in order): {milestone!r}\n---\n{output}"
         position = found + len(milestone)
-    assert output.count("Apply: ") == 1
+    assert output.count("Apply: ") == 3
     assert "all on 127.0.0.1." in output
     assert not user_locks.exists()
