@@ -1,4 +1,4 @@
-"""``python -m benchmarks [plan-scale|plan-quota|apply-quota|profile|all] [--sizes ...] [--quick]``."""
+"""``python -m benchmarks [plan-scale|plan-quota|apply-quota|failover|profile|all] [--sizes ...]``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import os
 import sys
 import time
 
-from benchmarks import apply_quota, plan_quota, plan_scale, profile_plan
+from benchmarks import apply_quota, failover, plan_quota, plan_scale, profile_plan
 
-BENCHMARKS = ("plan-scale", "plan-quota", "apply-quota", "profile")
+BENCHMARKS = ("plan-scale", "plan-quota", "apply-quota", "failover", "profile")
 
 
 def _sizes(text: str) -> list[int]:
@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         plan_quota.run(args.quota_queues, args.repeat, argv)
     if "apply-quota" in chosen:
         apply_quota.run(args.apply_changes, argv)
+    if "failover" in chosen:
+        failover.run(argv, 1000 if args.quick else failover.QUEUES)
     if "profile" in chosen:
         profile_plan.run(args.profile_sizes, argv, args.prof_dir)
     print(f"\nAll done in {time.perf_counter() - started:.0f} s.")

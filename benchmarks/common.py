@@ -75,8 +75,8 @@ def minimum_read_calls(
 
     SearchQueues pages of 500 (STANDARD queues), ListContactFlows pages of 1000, ListPhoneNumbersV2
     pages of 1000 for the instance and for each group (numbers claimed to a group are listed under
-    it), ListTrafficDistributionGroups per Region of the pair, then Describe + Get per managed group,
-    plus the default group when it is not managed (its sign-in config is needed).
+    it), ListTrafficDistributionGroups in the source Region (groups live there only), then Describe
+    + Get per managed group, plus the default group when it is not managed (its sign-in config).
     """
     inst = fixture["instances"][0]
     queues = sum(1 for q in inst["queues"] if q.get("type", "STANDARD") == "STANDARD")
@@ -85,16 +85,12 @@ def minimum_read_calls(
     by_target = Counter(n["claimedTo"] for n in inst["phoneNumbers"])
     number_pages = max(1, math.ceil(by_target.get("instance", 0) / LIST_PAGE))
     number_pages += sum(max(1, math.ceil(by_target.get(g["id"], 0) / LIST_PAGE)) for g in groups)
-    per_region = Counter(g["region"] for g in groups)
-    regions = (inst["region"], inst["replicaRegion"])
     reads = managed + (0 if default_managed else 1)
     return {
         "SearchQueues": max(1, math.ceil(queues / SEARCH_PAGE)),
         "ListContactFlows": max(1, math.ceil(len(inst["flows"]) / LIST_PAGE)),
         "ListPhoneNumbersV2": number_pages,
-        "ListTrafficDistributionGroups": sum(
-            max(1, math.ceil(per_region.get(r, 0) / GROUP_PAGE)) for r in regions
-        ),
+        "ListTrafficDistributionGroups": max(1, math.ceil(len(groups) / GROUP_PAGE)),
         "DescribeTrafficDistributionGroup": reads,
         "GetTrafficDistribution": reads,
     }
@@ -111,9 +107,17 @@ def quota_floor_seconds(calls_by_operation: dict[str, int], rate: float, burst: 
 class EmulatorProcess:
     """``benchmarks.emulator_proc`` serving `fixture_path`; a context manager that always stops it."""
 
-    def __init__(self, fixture_path: Path, *, quotas: str = "off", log_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        fixture_path: Path,
+        *,
+        quotas: str = "off",
+        log_dir: Path | None = None,
+        extra: Sequence[str] = (),
+    ) -> None:
         self.fixture_path = fixture_path
         self.quotas = quotas
+        self.extra = list(extra)  # more `benchmarks.emulator_proc` options
         self.log_path = (log_dir or fixture_path.parent) / f"emulator-{fixture_path.stem}-{quotas}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
@@ -123,7 +127,15 @@ class EmulatorProcess:
         started = time.perf_counter()
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                [PYTHON, "-m", "benchmarks.emulator_proc", str(self.fixture_path), "--quotas", self.quotas],
+                [
+                    PYTHON,
+                    "-m",
+                    "benchmarks.emulator_proc",
+                    str(self.fixture_path),
+                    "--quotas",
+                    self.quotas,
+                    *self.extra,
+                ],
                 cwd=ROOT,
                 env=_python_env(),
                 stdin=subprocess.PIPE,
@@ -156,8 +168,9 @@ class EmulatorProcess:
         if proc.stdout is not None:
             proc.stdout.close()
 
-    def _admin(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(f"{self.url}/_emulator/{path}", method=method)
+    def _admin(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.url}/_emulator/{path}", data=data, method=method)
         with urllib.request.urlopen(request, timeout=60) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -168,6 +181,9 @@ class EmulatorProcess:
 
     def clear_calls(self) -> None:
         self._admin("DELETE", "calls")
+
+    def set_region_down(self, region: str, down: bool = True) -> None:
+        self._admin("PUT", f"regions/{region}", {"down": down})
 
     def reset_quotas(self) -> None:
         self._admin("POST", "quotas/reset")

@@ -25,10 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("fixture")
     parser.add_argument("--quotas", choices=["off", "aws"], default="off")
     parser.add_argument("--quota-scale", type=float, default=1.0)
+    parser.add_argument("--update-in-progress-seconds", type=float, default=2.0)
+    parser.add_argument("--outage-mix", default=None)
+    parser.add_argument("--outage-seed", type=int, default=0)
     args = parser.parse_args(argv)
     with open(args.fixture, encoding="utf-8") as fh:
         fixture = json.load(fh)
-    emu = Emulator(fixture, quotas=args.quotas, quota_scale=args.quota_scale).start()
+    emu = Emulator(
+        fixture,
+        quotas=args.quotas,
+        quota_scale=args.quota_scale,
+        update_in_progress_seconds=args.update_in_progress_seconds,
+        outage_mix=args.outage_mix,
+        outage_seed=args.outage_seed,
+    ).start()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
