@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from reconciler.desired.state import DesiredState
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused
 from reconciler.planning import changed_since as scope
+from reconciler.planning import replay
 from reconciler.planning.drift import DriftReport, drift
 from reconciler.planning.export import export_documents
 from reconciler.planning.live import LiveState
@@ -95,6 +96,7 @@ class Run:
             tool_version=__version__,
             state_dir=state_dir,
             git_commit=git.git_commit(state_dir),
+            changed_since=changed_since,
         )
         return made.model_copy(update={"meta": meta})
 
@@ -116,15 +118,30 @@ class Run:
     # --- applying ---------------------------------------------------------------------------
 
     def apply(
-        self, plan: Plan, *, settings: Settings, journal_path: str | None, lock: str, operation: str
+        self,
+        plan: Plan,
+        *,
+        settings: Settings,
+        journal_path: str | None,
+        lock: str,
+        operation: str,
+        saved: SavedPlan | None = None,
     ) -> Report:
-        """Apply (or roll back) under the per-instance lock, journalled; a dry run takes neither."""
+        """Apply (or roll back) under the per-instance lock, journalled; a dry run takes neither.
+
+        A saved plan is replayed against git and the live values it recorded before anything is
+        written (`reconciler.planning.replay`): an edited plan is refused.
+        """
+        check = None
+        if saved is not None:
+            replay.check_instances(saved.plan, saved.desired, saved.origin)  # before any call
+            check = saved.check
         if settings.dry_run:
-            return Applier(self.port, None, settings, operation=operation).run(plan)
+            return Applier(self.port, None, settings, operation=operation).run(plan, check)
         with contextlib.ExitStack() as stack:
             stack.enter_context(held(environment.lock_backend(lock), lock_keys(plan), operation))
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
-            return Applier(self.port, journal, settings, operation=operation).run(plan)
+            return Applier(self.port, journal, settings, operation=operation).run(plan, check)
 
 
 def load_desired(state_dir: str, instance: str | None = None) -> DesiredState:
@@ -139,7 +156,25 @@ def load_desired(state_dir: str, instance: str | None = None) -> DesiredState:
     return replace(desired, instances=(chosen,))
 
 
-def saved_plan(planfile: str, state_dir: str | None) -> Plan:
+@dataclass(frozen=True)
+class SavedPlan:
+    """A saved plan with the desired state it was made from (checked by digest)."""
+
+    plan: Plan
+    desired: DesiredState
+    origin: str
+    state_dir: str
+
+    def check(self, live: LiveState) -> None:
+        """Refuse the plan unless git and the live values it recorded imply exactly its writes."""
+        meta = self.plan.meta
+        before = None
+        if meta is not None and meta.changed_since:
+            before = git.desired_at(meta.changed_since, self.state_dir)
+        replay.check(self.plan, self.desired, live, self.origin, before)
+
+
+def saved_plan(planfile: str, state_dir: str | None) -> SavedPlan:
     """A saved plan, refused if the desired-state files changed since it was made.
 
     The plan says which state directory it was made from; `state_dir` overrides that (a plan made
@@ -159,7 +194,7 @@ def saved_plan(planfile: str, state_dir: str | None) -> Plan:
             f"{planfile}: the files in {folder} changed since this plan was made "
             f"(plan {saved.desired_digest[:12]}, now {desired.digest[:12]}); make a new plan"
         )
-    return saved
+    return SavedPlan(saved, desired, planfile, folder)
 
 
 def rollback_of(journal_file: str) -> Plan:

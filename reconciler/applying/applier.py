@@ -1,21 +1,20 @@
 """Execute a plan: refresh, refuse stale changes, write in order, journal, verify by reading back.
 
 The rules, in the order apply meets them:
-1. Right before writing, the live values of every resource in the plan are read again (the same
-   few calls as the planner). A change whose live values no longer match the fingerprint it was
-   planned against is skipped as `stale`: someone else changed it, and it is never overwritten.
-   One whose live values already equal the plan's result counts as `already` (a re-run converges).
-   Once that read is older than `recheck_after` (a long apply: 2 writes/s is 40 minutes for 5,000
-   queues), each resource is read again on its own right before its write, and the same rules
-   apply: a change made by someone else during the apply is not overwritten either. Those reads
-   use DescribeQueue and GetTrafficDistribution, whose quotas are not the writes' own.
-2. Changes run in the plan's order, in batches of consecutive steps of the same instance, wave and
+1. Before anything is written, the instances are read again (the same few paged calls as the
+   planner). A change whose live values no longer match the fingerprint it was planned against is
+   skipped as `stale`: someone else changed it, and it is never overwritten. One whose live values
+   already equal the plan's result counts as `already` (a re-run converges).
+2. Right before its write, each resource is read again on its own (DescribeQueue; for a group,
+   its status until it is ACTIVE, then GetTrafficDistribution), and the same rules apply, so a
+   change someone makes during the apply is not overwritten either. Those reads have quotas of
+   their own: they cost no write throughput.
+3. Changes run in the plan's order, in batches of consecutive steps of the same instance, wave and
    kind: batches one after another, the changes of a batch side by side within the rate limiter.
-3. Each write is journalled before it is sent and after it returns. A group that is not ACTIVE, or
-   answers ResourceConflictException, is waited for up to `wait_timeout`, then read again: someone
-   else was changing it, so if its values moved the change is `stale`. A traffic write whose
-   Region cannot be reached after retries is sent to the other Region of the pair.
-4. After a batch, each change is read back until it shows the planned values (`verify.py`).
+4. Each write is journalled before it is sent and after it returns. A group that is not ACTIVE, or
+   answers ResourceConflictException, is waited for up to `wait_timeout`, then read again. A write
+   whose Region does not answer goes to the other Region of the pair.
+5. After a batch, each change is read back until it shows the planned values (`verify.py`).
 One failure does not stop independent changes unless `fail_fast` is set.
 
 The applier talks to Connect through the port only (`reconciler.port`), and needs nothing but the
@@ -25,6 +24,7 @@ plan: each instance's connection details travel in it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 
@@ -71,11 +71,12 @@ class Applier:
         self.specs: dict[str, InstanceSpec] = {}
         self._done = 0
         self._total = 0
-        self._read_at = 0.0  # when the refresh was read (time.monotonic)
         self._started: set[tuple[str, str]] = set()  # changes journalled as change-started
         self._unjudged: set[tuple[str, str]] = set()  # groups busy at the refresh: stale check pending
 
-    def run(self, plan: Plan) -> Report:
+    def run(self, plan: Plan, check: Callable[[LiveState], None] | None = None) -> Report:
+        """Apply `plan`. `check` sees the refreshed live state before anything is journalled or
+        written, and may refuse the plan by raising (a saved plan is replayed against git there)."""
         self.specs = {i.name: i.spec for i in plan.instances}
         missing = sorted({c.instance for c in plan.changes} - self.specs.keys())
         if missing:
@@ -83,8 +84,10 @@ class Applier:
                 f"the plan has changes for instances it does not describe: {', '.join(missing)}"
             )
         self._total = len(plan.changes)
-        self._record(_header(plan, self.specs, self.settings.dry_run, self.operation))
         live = self._refresh(plan)
+        if check is not None:
+            check(live)
+        self._record(_header(plan, self.specs, self.settings.dry_run, self.operation))
         results: list[Result] = []
         failed = False
         for _, batch_iter in groupby(plan.changes, key=lambda c: (c.instance, c.order, c.kind)):
@@ -107,15 +110,10 @@ class Applier:
         return report
 
     def _refresh(self, plan: Plan) -> LiveState:
-        """The instances the plan touches, with the distributions of the groups it changes."""
-        groups: dict[str, list[str]] = {}
-        for change in plan.changes:
-            if change.kind is Kind.TRAFFIC:
-                groups.setdefault(change.instance, []).append(change.resource_id)
+        """The instances the plan touches: queues in pages (judged at once); groups without their
+        distributions, which are read right before each group's write, once it is ACTIVE."""
         names = sorted({c.instance for c in plan.changes})
-        live = read_state(self.port, [(self.specs[n], groups.get(n, [])) for n in names])
-        self._read_at = time.monotonic()
-        return live
+        return read_state(self.port, [(self.specs[n], []) for n in names])
 
     # --- one batch --------------------------------------------------------------------------
 
@@ -148,6 +146,10 @@ class Applier:
         if live is None:
             return Result(change, Outcome.FAILED, "the instance could not be read")
         values = live_values(change, live)
+        if values is None and change.kind is Kind.TRAFFIC and live.read_region != live.region:
+            # Read from the replica, which may not list the source's groups: found by ARN at its write.
+            self._unjudged.add((change.instance, change.resource_id))
+            return None
         if values is None:
             return Result(change, Outcome.FAILED, "the resource no longer exists")
         group = live.groups_by_id.get(change.resource_id) if change.kind is Kind.TRAFFIC else None
@@ -162,10 +164,9 @@ class Applier:
     def _write(self, change: Change, live: LiveInstance) -> Result:
         assert change.request is not None
         spec = self.specs[change.instance]
-        if time.monotonic() - self._read_at > self.settings.recheck_after:
-            verdict = self._recheck_before_write(change, spec)
-            if verdict is not None:
-                return verdict
+        verdict = self._judge_now(change, spec)
+        if verdict is not None:
+            return verdict
         self._started.add((change.instance, change.resource_id))
         self._record(
             ChangeStarted.about(
@@ -238,8 +239,7 @@ class Applier:
         while True:
             status = self.port.group_status(spec, change.resource_arn, region=region)
             if status == "ACTIVE":
-                unjudged = (change.instance, change.resource_id) in self._unjudged
-                if waited or unjudged:  # someone else was changing it: is this change stale now?
+                if waited:  # someone else was changing it since we read it: is this change stale now?
                     self._recheck(change, spec, region)
                 try:
                     self.port.update_traffic_distribution(
@@ -259,18 +259,57 @@ class Applier:
             waited = True
             self.settings.sleep(self.settings.poll_interval)
 
-    def _recheck_before_write(self, change: Change, spec: InstanceSpec) -> Result | None:
-        """The refresh is old: read this resource again now (in either Region); a verdict when it
-        must not be written."""
+    def _judge_now(self, change: Change, spec: InstanceSpec) -> Result | None:
+        """Read the resource again right before its write, in either Region: a verdict when it must
+        not be written (someone changed it, or it already has the values), None to write it.
+
+        A queue is read with DescribeQueue; a group once it is ACTIVE (Connect shows no
+        distribution before), with GetTrafficDistribution. Both have quotas of their own, so the
+        re-read costs no write throughput.
+        """
         request = change.request
         assert request is not None
+        unjudged = (change.instance, change.resource_id) in self._unjudged
+        when = "since the plan was made" if unjudged else "during the apply"
         try:
-            values = verify.read_anywhere(self.port, change, spec, request.region)
+            if change.kind is Kind.QUEUE:
+                values = verify.read_anywhere(self.port, change, spec, request.region)
+            else:
+                values = self._group_now(change, spec)
+        except GroupNotActive as busy:
+            return Result(change, Outcome.FAILED, f"not written: {busy}")
         except ConnectCallError as exc:
             return Result(
                 change, Outcome.FAILED, f"not written: reading it again before the write failed: {exc}"
             )
-        return verify.verdict(change, values, "during the apply")
+        return verify.verdict(change, values, when)
+
+    def _group_now(self, change: Change, spec: InstanceSpec) -> QueueValues | GroupValues:
+        """The group's distribution once it is ACTIVE, from its request's Region or the other."""
+        request = change.request
+        assert request is not None
+        deadline = time.monotonic() + self.settings.wait_timeout
+        last: ConnectCallError | None = None
+        for region in [request.region] + [r for r in spec.regions if r != request.region]:
+            try:
+                self._wait_active(change, spec, region, deadline)
+                return verify.read_now(self.port, change, spec, region)
+            except ConnectCallError as exc:
+                if not exc.unreachable:
+                    raise
+                last = exc
+        assert last is not None
+        raise last
+
+    def _wait_active(self, change: Change, spec: InstanceSpec, region: str, deadline: float) -> None:
+        while (status := self.port.group_status(spec, change.resource_arn, region=region)) != "ACTIVE":
+            if time.monotonic() >= deadline:
+                raise GroupNotActive(
+                    f"{change.instance}: group {change.name} is still {status} "
+                    f"after waiting {self.settings.wait_timeout:g}s",
+                    status=status,
+                )
+            self.settings.sleep(self.settings.poll_interval)
 
     def _recheck(self, change: Change, spec: InstanceSpec, region: str) -> None:
         """After waiting for a busy group: raise `Stale` when it moved from what the change was

@@ -140,30 +140,49 @@ def now_iso() -> str:
 
 
 class Journal:
-    """Thread-safe appender; every record gets a timestamp and is on disk before `record` returns."""
+    """Thread-safe appender; every record gets a timestamp and is on disk before `record` returns.
+
+    The file is created with the first record: a run refused before it writes anything (a saved
+    plan that does not replay, both Regions down) leaves no journal behind. Whether the path is
+    free is checked at once, so a reused path is refused before any call is made.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._handle: TextIO | None = None
+        self._closed = False
+        if Path(path).exists():
+            raise ReconcilerError(f"the journal {path} already exists; give each apply a new --journal path")
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            # "x": a journal records one run; appending to an old one (maybe torn) would corrupt both.
-            self._handle: TextIO | None = open(path, "x", encoding="utf-8")  # noqa: SIM115 - closed in close()
         except FileExistsError:
-            if Path(path).is_file():
-                raise ReconcilerError(
-                    f"the journal {path} already exists; give each apply a new --journal path"
-                ) from None
             raise ReconcilerError(f"cannot write the journal {path}: a parent is not a folder") from None
         except OSError as exc:
             raise ReconcilerError(f"cannot write the journal {path}: {exc.strerror or exc}") from None
         self._lock = threading.Lock()
 
+    def _open(self) -> TextIO:
+        if self._closed:
+            raise ReconcilerError(f"journal {self.path} is closed")
+        if self._handle is None:
+            try:
+                # "x": a journal records one run; appending to an old one (maybe torn) would corrupt both.
+                self._handle = open(self.path, "x", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            except FileExistsError:
+                raise ReconcilerError(
+                    f"the journal {self.path} already exists; give each apply a new --journal path"
+                ) from None
+            except OSError as exc:
+                raise ReconcilerError(
+                    f"cannot write the journal {self.path}: {exc.strerror or exc}"
+                ) from None
+        return self._handle
+
     def record(self, record: Entry) -> None:
         with self._lock:  # stamped under the lock, so the file's order is the order of the times
             stamped = record.model_copy(update={"time": now_iso()})
             line = json.dumps(stamped.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-            if self._handle is None:
-                raise ReconcilerError(f"journal {self.path} is closed")
+            self._handle = self._open()
             try:
                 self._handle.write(line + "\n")
                 self._handle.flush()
@@ -175,6 +194,7 @@ class Journal:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._handle is not None:
                 self._handle.close()
                 self._handle = None

@@ -1,9 +1,8 @@
 """How an apply behaves: waits, retries of read-back, the stale re-check, and its callbacks.
 
-Defaults suit real Connect: a busy group is waited for up to five minutes, writes are read back
-for up to two minutes with backoff (reads are eventually consistent), and once the refresh is
-30 s old each resource is read again right before its write. Tests shorten the waits and inject
-`sleep`; the CLI sets `on_result` to print progress.
+Defaults suit real Connect: a busy group is waited for up to five minutes, and writes are read
+back for up to two minutes with backoff (reads are eventually consistent). Tests shorten the
+waits and inject `sleep` and `clock`; the CLI sets `on_result` to print progress.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ class Settings:
     verify_timeout: float = 120.0  # seconds to read a write back before calling it unverified
     verify_attempts: int | None = None  # a cap on the read-backs too (tests); None: the time decides
     verify_delay: float = 0.5  # first pause between read-backs, doubling to 8 s
-    recheck_after: float = 30.0  # seconds: an older refresh is re-read per resource before writing
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     on_result: Callable[[Result, int, int], None] = field(default=lambda r, i, n: None)

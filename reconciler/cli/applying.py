@@ -139,12 +139,14 @@ def apply(
     was made is skipped as stale, never overwritten. Exit 0 when all changes applied, 1 otherwise.
     """
     runner = run.Run(endpoints=endpoint_url)
+    saved: run.SavedPlan | None = None
     if planfile:
         if instance or changed_since:
             raise ReconcilerError(
                 "--instance and --changed-since shape a new plan; a saved plan is applied as it was made"
             )
-        made = run.saved_plan(planfile, state_dir)
+        saved = run.saved_plan(planfile, state_dir)
+        made = saved.plan
     else:
         made = runner.plan(
             state_dir or run.DEFAULT_STATE_DIR,
@@ -166,7 +168,7 @@ def apply(
         fail_fast=fail_fast, dry_run=dry_run, wait_timeout=wait_timeout, verify_timeout=verify_timeout
     )
     report = _run_apply(
-        runner, made, journal_path=journal_path, settings=settings, lock=lock, operation="apply"
+        runner, made, journal_path=journal_path, settings=settings, lock=lock, operation="apply", saved=saved
     )
     if dry_run:
         click.echo(render_dry_run(made, report), nl=False)

@@ -19,6 +19,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.planning.values import Values
 
 FORMAT_VERSION = 2
+MAX_PLAN_BYTES = 256 * 1024 * 1024  # 50,000 changes are about 100 MB of JSON
 
 
 class Kind(StrEnum):
@@ -110,6 +111,7 @@ class PlanMeta(_Value):
     tool_version: str
     state_dir: str
     git_commit: str | None = None
+    changed_since: str | None = None  # the revision the plan's scope was taken from, if any
 
 
 class Plan(_Value):
@@ -142,11 +144,17 @@ class Plan(_Value):
     @classmethod
     def from_json(cls, text: str, origin: str) -> Plan:
         """Read a saved plan, refusing unknown format versions with a clear message."""
+        if len(text) > MAX_PLAN_BYTES:
+            raise ReconcilerError(f"{origin}: {len(text):,} characters is too large for a saved plan")
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ReconcilerError(
                 f"{origin}:{exc.lineno}: not a saved plan: invalid JSON ({exc.msg})"
+            ) from None
+        except (RecursionError, ValueError):  # nested past Python's limit; an integer of 5,000 digits
+            raise ReconcilerError(
+                f"{origin}: not a saved plan: JSON nested too deep or a number too long"
             ) from None
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise ReconcilerError(f"{origin}: not a saved plan (no format_version)")
@@ -157,13 +165,21 @@ class Plan(_Value):
                 f"(this reconciler reads version {FORMAT_VERSION}); make the plan again"
             )
         try:
-            return cls.model_validate(raw)
+            made = cls.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
+            where = _short(".".join(str(p) for p in first["loc"]), 120)
             raise ReconcilerError(f"{origin}: not a valid saved plan: {where}: {first['msg']}") from None
+        except RecursionError:
+            raise ReconcilerError(f"{origin}: not a saved plan: JSON nested too deep") from None
+        for change in made.updates:
+            if change.request is None:
+                raise ReconcilerError(
+                    f"{origin}: not a valid saved plan: {change.address}: an update without a request"
+                )
+        return made
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value) if not isinstance(value, str) or limit == 40 else value
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -34,7 +34,11 @@ def test_a_large_batch_is_read_back_in_one_listing(fake: FakeConnect, tmp_path: 
     assert report.count(Outcome.APPLIED) == BULK_READ_BACK + 1
     operations = [c.operation for c in fake.calls]
     assert operations.count("UpdateQueueOutboundCallerConfig") == BULK_READ_BACK + 1
-    assert "DescribeQueue" not in operations
+    # one DescribeQueue each right before its write, none to read it back
+    assert operations.count("DescribeQueue") == BULK_READ_BACK + 1
+    assert max(i for i, op in enumerate(operations) if op == "DescribeQueue") < max(
+        i for i, op in enumerate(operations) if op == "UpdateQueueOutboundCallerConfig"
+    )
     # one read of the instance for the refresh, one listing for the read-back, after the writes
     assert operations.count("ReadInstance") == 1
     assert operations.count("SearchQueues") == 1
@@ -53,4 +57,7 @@ def test_a_batch_up_to_the_threshold_is_read_back_queue_by_queue(fake: FakeConne
     assert report.count(Outcome.APPLIED) == BULK_READ_BACK
     operations = [c.operation for c in fake.calls]
     assert "SearchQueues" not in operations
-    assert sorted(c.target for c in fake.ops("DescribeQueue")) == sorted(c.resource_id for c in plan.changes)
+    # each queue read once right before its write and once to read it back
+    assert sorted(c.target for c in fake.ops("DescribeQueue")) == sorted(
+        [c.resource_id for c in plan.changes] * 2
+    )

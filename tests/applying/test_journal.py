@@ -142,8 +142,8 @@ def test_stale_and_already_changes_are_journalled_as_skipped(
 def test_a_change_that_cannot_be_attempted_is_journalled_once_with_its_reason(
     fake: FakeConnect, state_dir: Path, tmp_path: Path
 ) -> None:
-    # Support was deleted after the plan; Sales is made stale during the apply (the refresh is
-    # treated as old, so it is read again right before its write). Neither is written.
+    # Support was deleted after the plan; Sales is made stale during the apply (it is read again
+    # right before its write). Neither is written.
     plan = make_plan(state_dir, fake)
     del fake.queues[QUEUES["Support"]]
 
@@ -153,9 +153,7 @@ def test_a_change_that_cannot_be_attempted_is_journalled_once_with_its_reason(
 
     path = tmp_path / "journal.jsonl"
     with Journal(str(path)) as journal:
-        run_apply(
-            state_dir, fake, plan, journal=journal, settings=fast_settings(recheck_after=0, on_result=alice)
-        )
+        run_apply(state_dir, fake, plan, journal=journal, settings=fast_settings(on_result=alice))
 
     events = [
         (r.event, getattr(r, "name", None), getattr(r, "outcome", None)) for r in read_journal(str(path))

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from connect_emulator.server import Emulator
 from reconciler.applying.results import Outcome, Result
 from reconciler.connect import Connect
@@ -201,7 +199,7 @@ def test_a_queue_changed_during_a_long_apply_is_not_overwritten(
     )
     emu.clear_calls()
 
-    _, report = run_apply(state_dir, port, plan, settings=fast_settings(recheck_after=0, on_result=alice))
+    _, report = run_apply(state_dir, port, plan, settings=fast_settings(on_result=alice))
 
     assert outcomes(report) == {
         "anycompany-default": Outcome.APPLIED,
@@ -223,14 +221,14 @@ def test_a_group_changed_during_a_long_apply_is_not_overwritten(fake: FakeConnec
         lambda: fake.set_distribution(DEFAULT_GROUP, telephony={EAST: 0, WEST: 100})
     )
 
-    _, report = run_apply(state_dir, fake, plan, settings=fast_settings(recheck_after=0, on_result=failover))
+    _, report = run_apply(state_dir, fake, plan, settings=fast_settings(on_result=failover))
 
     assert [(r.change.name, r.outcome) for r in report.results] == [
         ("Sales", Outcome.APPLIED),
         ("anycompany-default", Outcome.STALE),
         ("Support", Outcome.APPLIED),
     ]
-    assert report.results[1].message == "changed during the apply (telephony); not overwritten"
+    assert report.results[1].message == "changed since the plan was made (telephony); not overwritten"
     assert distribution(fake, DEFAULT_GROUP).telephony == {EAST: 0, WEST: 100}
     assert "UpdateTrafficDistribution" not in [c.operation for c in fake.writes()]
 
@@ -244,7 +242,7 @@ def test_a_resource_already_changed_the_same_way_during_the_apply_is_not_written
         lambda: fake.set_queue(QUEUES["Sales"], caller_id_name=sales.expected.get("callerIdName"))
     )
 
-    _, report = run_apply(state_dir, fake, plan, settings=fast_settings(recheck_after=0, on_result=same))
+    _, report = run_apply(state_dir, fake, plan, settings=fast_settings(on_result=same))
 
     assert outcomes(report)["Sales"] is Outcome.ALREADY
     assert report.ok
@@ -252,36 +250,25 @@ def test_a_resource_already_changed_the_same_way_during_the_apply_is_not_written
     assert QUEUES["Support"] in written(fake)
 
 
-@pytest.mark.parametrize(
-    ("overrides", "extra_reads"), [({}, 0), ({"recheck_after": 0.0}, 1)], ids=["default-30s", "old-refresh"]
-)
-def test_resources_are_read_again_only_once_the_refresh_is_old(
-    fake: FakeConnect, state_dir: Path, overrides: dict[str, float], extra_reads: int
-) -> None:
-    # Each change is read back once after its write, and read once more before it when the
-    # refresh is older than `recheck_after` (by default 30 s, as the README says; a fast apply
-    # never gets there): DescribeQueue for queues, GetTrafficDistribution for the group. The
-    # refresh itself is one read of the instance.
+def test_each_resource_is_read_again_right_before_its_own_write(fake: FakeConnect, state_dir: Path) -> None:
+    # A change made 1.4 s into an apply was once overwritten: the apply trusted its first read for
+    # 30 s. Now each resource is read right before its write, and once after it: DescribeQueue for
+    # queues; for the group, its status, then GetTrafficDistribution. The refresh itself is one read
+    # of the instance, without group distributions (they are read right before each write).
     plan = make_plan(state_dir, fake)
     fake.calls.clear()
 
-    _, report = run_apply(state_dir, fake, plan, settings=fast_settings(**overrides))
+    _, report = run_apply(state_dir, fake, plan)
 
     assert report.ok
     operations = [c.operation for c in fake.calls]
     assert operations.count("ReadInstance") == 1
-    assert operations.count("DescribeQueue") == 2 * (1 + extra_reads)
-    assert operations.count("GetTrafficDistribution") == 1 + extra_reads
-    # When read again, each resource is read right before its own write, not only after it.
+    assert operations.count("DescribeQueue") == 2 * 2
+    assert operations.count("GetTrafficDistribution") == 2
     for write in fake.writes():
         reads = [
             i
             for i, c in enumerate(fake.calls)
-            if c.target == write.target
-            and c.operation
-            in (
-                "DescribeQueue",
-                "GetTrafficDistribution",
-            )
+            if c.target == write.target and c.operation in ("DescribeQueue", "GetTrafficDistribution")
         ]
-        assert (min(reads) < fake.calls.index(write)) is bool(extra_reads)
+        assert min(reads) < fake.calls.index(write) < max(reads)  # read before, and read back after

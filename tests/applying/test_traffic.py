@@ -204,7 +204,7 @@ def test_a_group_busy_for_longer_than_the_wait_timeout_fails_clearly(
     }
     message = report.results[0].message
     assert message.startswith(
-        "anycompany-demo: group anycompany-default is still UPDATE_IN_PROGRESS after waiting"
+        "not written: anycompany-demo: group anycompany-default is still UPDATE_IN_PROGRESS after waiting"
     )
     polls = fake.ops("DescribeTrafficDistributionGroup")
     assert len(polls) >= 2  # it did wait, polling
@@ -290,7 +290,7 @@ def test_a_group_someone_else_was_updating_is_not_overwritten_once_it_is_active_
 
     traffic = report.results[0]
     assert traffic.outcome is Outcome.STALE
-    assert traffic.message == "changed while the group was busy (telephony, agents); not overwritten"
+    assert traffic.message == "changed since the plan was made (telephony, agents); not overwritten"
     assert fake.ops("UpdateTrafficDistribution") == []
     assert distribution(fake).telephony == split(60)
     assert [r.outcome for r in report.results[1:]] == [Outcome.APPLIED, Outcome.APPLIED]

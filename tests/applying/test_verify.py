@@ -33,10 +33,14 @@ def one_queue(tmp_path: Path) -> Path:
 
 
 def fail_reads(fake: FakeConnect, times: int) -> None:
-    """The next `times` DescribeQueue calls fail (apply makes none before its read-backs)."""
-    fake.fail["DescribeQueue"] = [
-        refused("DescribeQueue", EAST, "ResourceNotFoundException", 404) for _ in range(times)
-    ]
+    """Once the write lands, the next `times` DescribeQueue calls (its read-backs) fail."""
+
+    def arm(operation: str, resource_id: str) -> None:
+        fake.fail["DescribeQueue"] = [
+            refused("DescribeQueue", EAST, "ResourceNotFoundException", 404) for _ in range(times)
+        ]
+
+    fake.before_write = arm
 
 
 def test_a_write_whose_read_back_never_shows_it_is_failed(fake: FakeConnect, tmp_path: Path) -> None:
@@ -58,7 +62,7 @@ def test_a_write_whose_read_back_never_shows_it_is_failed(fake: FakeConnect, tmp
     assert outcomes(report) == {"Billing": Outcome.UNVERIFIED}
     assert report.results[0].message == UNVERIFIED
     assert not report.ok
-    assert len(fake.ops("DescribeQueue")) == 4  # bounded: verify_attempts reads, no more
+    assert len(fake.ops("DescribeQueue")) == 1 + 4  # one before the write; verify_attempts after, no more
     assert slept == [0.5, 1.0, 2.0]  # backing off between re-reads, none after the last one
     assert fake.queues[QUEUES["Billing"]].caller_id_name == "Billing desk"  # the write itself landed
     assert len(fake.writes()) == 1  # and it is never sent again
@@ -90,7 +94,7 @@ def test_a_read_back_that_catches_up_counts_as_applied(fake: FakeConnect, tmp_pa
 
     assert outcomes(report) == {"Billing": Outcome.APPLIED}
     assert slept == [0.25, 0.5]
-    assert len(fake.ops("DescribeQueue")) == 3
+    assert len(fake.ops("DescribeQueue")) == 1 + 3  # one before the write, three after
     verified = [r for r in read_journal(str(journal_path)) if r.event == "change-verified"]
     assert [(r.name, r.attempts) for r in verified if isinstance(r, ChangeVerified)] == [("Billing", 3)]
 
