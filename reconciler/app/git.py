@@ -35,14 +35,20 @@ def git_commit(path: str) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def desired_at(ref: str, state_dir: str) -> DesiredState | None:
-    """The desired state as it was at git revision `ref`; None when there was none to load.
+def desired_at(ref: str, state_dir: str) -> DesiredState:
+    """The desired state as it was at git revision `ref` (empty if the folder did not exist yet).
 
-    An all-zero revision (GitHub's "before" of a new branch) or a state directory that did not
-    exist yet means everything counts as changed. A revision git does not know is an error.
+    A scope that cannot be taken is refused, never widened to "everything changed": that is how a
+    merge once reverted an emergency failover. So an all-zero revision (GitHub's "before" of a new
+    branch), a revision git does not know, and a desired state that does not load at `ref` are
+    errors. A state directory that did not exist at `ref` is an empty desired state: everything in
+    it now was added since, which is what the scope says.
     """
     if not ref.strip("0"):
-        return None
+        raise ReconcilerError(
+            f"--changed-since {ref}: not a commit (an all-zero revision is what GitHub gives a new "
+            "branch); give the last commit applied to the instance"
+        )
     folder = Path(state_dir).resolve()
     top = _git(folder, "rev-parse", "--show-toplevel").strip()
     rel = folder.relative_to(Path(top).resolve()).as_posix()
@@ -55,15 +61,19 @@ def desired_at(ref: str, state_dir: str) -> DesiredState | None:
     archive = subprocess.run(
         ["git", "-C", top, "archive", "--format=tar", ref, "--", rel], capture_output=True, check=False
     )
-    if archive.returncode != 0:
-        return None  # the state directory did not exist at that revision
+    if archive.returncode != 0:  # the state directory did not exist at that revision
+        return DesiredState(instances=(), files=(), digest="")
     with tempfile.TemporaryDirectory(prefix="reconciler-ref-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(tmp, filter="data")
         try:
             return loader.load(os.path.join(tmp, rel))
-        except ReconcilerError:
-            return None  # an invalid state at that revision: treat everything as changed
+        except ReconcilerError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ReconcilerError(
+                f"--changed-since {ref}: the desired state at that revision does not load ({first}); "
+                "what changed since cannot be told: give another revision"
+            ) from None
 
 
 def _git(folder: Path, *args: str) -> str:

@@ -17,11 +17,13 @@ from reconciler.planning.planner import number_steps
 
 
 def _specs(state: DesiredState) -> dict[tuple[str, Kind, str], GroupSpec | QueueSpec]:
-    """Every definition by (instance, kind, key): one lookup per change, not a scan."""
+    """Every definition by (instance ID, kind, key): one lookup per change, not a scan. Instances
+    are matched by ID, not name, so renaming an instance does not make all of it "changed"."""
     found: dict[tuple[str, Kind, str], GroupSpec | QueueSpec] = {}
     for instance in state.instances:
-        found.update(((instance.name, Kind.TRAFFIC, g.key), g.spec) for g in instance.groups)
-        found.update(((instance.name, Kind.QUEUE, q.key), q.spec) for q in instance.queues)
+        iid = instance.spec.instance_id.lower()
+        found.update(((iid, Kind.TRAFFIC, g.key), g.spec) for g in instance.groups)
+        found.update(((iid, Kind.QUEUE, q.key), q.spec) for q in instance.queues)
     return found
 
 
@@ -29,6 +31,7 @@ def changed_since(plan: Plan, now: DesiredState, before: DesiredState | None, re
     """Hold back every update whose desired definition did not change since `ref`."""
     if before is None:
         return plan
+    ids = {i.name: i.spec.instance_id.lower() for i in now.instances}
     reason = (
         f"not changed in git since {ref[:12]}: live Connect was changed outside git; "
         "apply without --changed-since to revert it"
@@ -39,7 +42,7 @@ def changed_since(plan: Plan, now: DesiredState, before: DesiredState | None, re
     def hold(change: Change) -> Change:
         if change.action is not Action.UPDATE:
             return change
-        address = (change.instance, change.kind, change.key)
+        address = (ids.get(change.instance, change.instance), change.kind, change.key)
         old = old_specs.get(address)
         if old is None or old != new_specs.get(address):
             return change

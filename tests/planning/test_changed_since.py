@@ -97,13 +97,72 @@ def test_a_resource_whose_yaml_changed_is_applied_even_if_live_also_drifted(
     assert next(q for q in live["queues"] if q["id"] == SALES)["callerIdName"] == "AnyCompany Sales EMEA"
 
 
-def test_everything_counts_as_changed_for_a_new_branch_or_a_new_state_dir(
+def test_an_all_zero_revision_is_refused_not_widened_to_everything(
     demo_emulator: Emulator, repo: Path
 ) -> None:
-    zero = "0" * 40
-    planned = run(repo, "plan", "--changed-since", zero)
+    # GitHub's "before" of a new branch. Treating it as "everything changed" once reverted an
+    # emergency failover on an unrelated merge: a scope that cannot be taken is refused.
+    result = run(repo, "plan", "--changed-since", "0" * 40)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: --changed-since {'0' * 40}: not a commit")
+    assert demo_emulator.calls() == []  # refused before reading anything
+
+
+def test_a_revision_whose_desired_state_does_not_load_is_refused(
+    demo_emulator: Emulator, repo: Path, tmp_path: Path
+) -> None:
+    path = repo / "desired-state" / "anycompany-demo" / "queues.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good + "  Broken: {callerIdName: }\n", encoding="utf-8")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "broken")
+    broken = git(repo, "rev-parse", "HEAD")
+    path.write_text(good, encoding="utf-8")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "fixed")
+
+    result = run(repo, "apply", "--auto-approve", "--changed-since", broken, "--journal", str(tmp_path / "j"))
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: --changed-since {broken}: the desired state at that revision does not load"
+    )
+    assert [c for c in demo_emulator.calls() if c["operation"].startswith("Update")] == []
+
+
+def test_a_state_dir_added_after_the_revision_counts_as_all_new(
+    demo_emulator: Emulator, tmp_path: Path
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / "README").write_text("x", encoding="utf-8")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", ".")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "start")
+    first = git(root, "rev-parse", "HEAD")
+    shutil.copytree(DEMO_STATE, root / "desired-state")
+
+    planned = run(root, "plan", "--changed-since", first)
+
+    assert planned.exit_code == 0, planned.stderr
     assert "Plan: 3 to change" in planned.stdout
     assert "not changed in git" not in planned.stdout
+
+
+def test_renaming_the_instance_does_not_make_all_of_it_changed(
+    demo_emulator: Emulator, repo: Path, tmp_path: Path
+) -> None:
+    assert run(repo, "apply", "--auto-approve", "--journal", str(tmp_path / "j1")).exit_code == 0
+    demo_emulator.set_traffic_distribution(DEFAULT_GROUP, telephony={"us-east-1": 0, "us-west-2": 100})
+    before = git(repo, "rev-parse", "HEAD")
+    path = repo / "desired-state" / "anycompany-demo" / "instance.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["instance"]["name"] = "anycompany-prod"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "rename the instance")
+
+    planned = run(repo, "plan", "--changed-since", before)
+
+    assert planned.exit_code == 0, planned.stderr
+    assert "Plan: 0 to change, 8 unchanged, 1 blocked." in planned.stdout  # the failover is held
 
 
 def test_an_unknown_revision_is_a_clear_error(demo_emulator: Emulator, repo: Path) -> None:
