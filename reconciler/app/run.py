@@ -38,6 +38,7 @@ from reconciler.planning.export import export_documents
 from reconciler.planning.live import LiveState
 from reconciler.planning.plan import Plan, PlanMeta
 from reconciler.planning.planner import make_plan
+from reconciler.planning.reviewed import hold_unreviewed
 from reconciler.port import ConnectPort
 
 DEFAULT_STATE_DIR = "desired-state"
@@ -80,6 +81,7 @@ class Run:
         instance: str | None = None,
         changed_since: str | None = None,
         wait_timeout: float = 0.0,
+        reviewed: Sequence[str] = (),
     ) -> Plan:
         """Load, read, plan, and stamp the plan with where and when it was made.
 
@@ -91,6 +93,8 @@ class Run:
         made = make_plan(desired, self.read(desired, wait_timeout=wait_timeout))
         if changed_since:
             made = scope.changed_since(made, desired, before, changed_since)
+        if reviewed:
+            made = hold_unreviewed(made, [(path, read_plan(path)) for path in reviewed])
         meta = PlanMeta(
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             tool_version=__version__,
@@ -180,13 +184,7 @@ def saved_plan(planfile: str, state_dir: str | None) -> SavedPlan:
     The plan says which state directory it was made from; `state_dir` overrides that (a plan made
     in one checkout and applied in another).
     """
-    try:
-        text = Path(planfile).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReconcilerError(
-            f"cannot read the plan {planfile}: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
-    saved = Plan.from_json(text, planfile)
+    saved = read_plan(planfile)
     folder = state_dir or (saved.meta.state_dir if saved.meta else DEFAULT_STATE_DIR)
     desired = loader.load(folder)
     if desired.digest != saved.desired_digest:
@@ -195,6 +193,17 @@ def saved_plan(planfile: str, state_dir: str | None) -> SavedPlan:
             f"(plan {saved.desired_digest[:12]}, now {desired.digest[:12]}); make a new plan"
         )
     return SavedPlan(saved, desired, planfile, folder)
+
+
+def read_plan(planfile: str) -> Plan:
+    """A saved plan file, or one clear error."""
+    try:
+        text = Path(planfile).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ReconcilerError(f"cannot read the plan {planfile}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ReconcilerError(f"cannot read the plan {planfile}: {exc.strerror or exc}") from None
+    return Plan.from_json(text, planfile)
 
 
 def rollback_of(journal_file: str) -> Plan:

@@ -86,6 +86,11 @@ def live_values(change: Change, live: LiveInstance) -> QueueValues | GroupValues
     return None if group is None else group_values(group, (live.region, live.replica_region))
 
 
+def seen_fingerprint(values: QueueValues | GroupValues) -> str:
+    """The fingerprint of all of a resource's normalised live values (what a reviewer saw)."""
+    return fingerprint(values.as_dict())
+
+
 def compared_fields(
     planned_against: QueueValues | GroupValues, expected: QueueValues | GroupValues
 ) -> tuple[str, ...]:

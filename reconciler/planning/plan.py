@@ -102,6 +102,9 @@ class InstanceSummary(_Value):
     read_calls: int
     spec: InstanceSpec  # the instance block as written: profile, role, Regions, endpoints
     read_region: str  # the Region the live state was read in
+    # resource ID -> fingerprint of its live values, for every managed resource read: what a
+    # reviewer saw, so that a later plan can hold back what changed since (`--reviewed`)
+    seen: dict[str, str] = {}
 
 
 class PlanMeta(_Value):

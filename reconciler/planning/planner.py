@@ -20,8 +20,14 @@ from typing import Any
 
 from reconciler.desired.diagnostics import Diagnostic, LoadError
 from reconciler.desired.state import DesiredGroup, DesiredInstance, DesiredQueue, DesiredState, Source
+from reconciler.planning import blocked
 from reconciler.planning.calls import queue_request, traffic_request
-from reconciler.planning.compare import changed_fields, group_values, planned_fingerprint, queue_values
+from reconciler.planning.compare import (
+    changed_fields,
+    group_values,
+    planned_fingerprint,
+    queue_values,
+)
 from reconciler.planning.live import LiveGroup, LiveInstance, LiveQueue, LiveState, number_identity
 from reconciler.planning.plan import Action, Change, FieldChange, InstanceSummary, Kind, Plan
 from reconciler.planning.resolve import Resolver, Unresolved
@@ -40,7 +46,7 @@ def make_plan(desired: DesiredState, live: LiveState) -> Plan:
         live_instance = live.instance(instance.name)
         if live_instance is None:
             continue
-        planned, unchanged = _plan_instance(instance, live_instance, problems)
+        planned, unchanged, seen = _plan_instance(instance, live_instance, problems)
         changes.extend(planned)
         managed = len(instance.groups) + len(instance.queues)
         summaries.append(
@@ -55,6 +61,7 @@ def make_plan(desired: DesiredState, live: LiveState) -> Plan:
                 read_calls=live_instance.calls,
                 spec=instance.spec,
                 read_region=live_instance.read_region or live_instance.region,
+                seen=seen,
             )
         )
     if problems:
@@ -78,7 +85,7 @@ def number_steps(changes: list[Change]) -> tuple[Change, ...]:
 
 def _plan_instance(
     instance: DesiredInstance, live: LiveInstance, problems: list[Diagnostic]
-) -> tuple[list[Change], int]:
+) -> tuple[list[Change], int, dict[str, str]]:
     resolver = Resolver(live)
     changes: list[Change] = []
     unchanged = 0
@@ -88,7 +95,7 @@ def _plan_instance(
             resolved_groups.append((group, resolver.group(group.key)))
         except Unresolved as exc:
             if live.read_region and live.read_region != live.region:
-                changes.append(_unseen_group(instance, group, live))  # an outage, not a missing group
+                changes.append(blocked.unseen_group(instance, group, live))  # an outage, not a missing group
             else:
                 problems.append(_problem(group.source, GROUPS, group.key, "", str(exc), "missing"))
     queues = [(q, _live_queue(q, resolver)) for q in instance.queues]
@@ -114,7 +121,7 @@ def _plan_instance(
             unchanged += 1
         else:
             changes.append(change)
-    return changes, unchanged
+    return changes, unchanged, blocked.seen(resolved_groups, queues, live)
 
 
 def _live_queue(queue: DesiredQueue, resolver: Resolver) -> LiveQueue | Diagnostic:
@@ -238,40 +245,6 @@ def _group_change(
     )
 
 
-def _unseen_group(instance: DesiredInstance, group: DesiredGroup, live: LiveInstance) -> Change:
-    """A group the replica's Region could not find while the source Region is down: blocked.
-
-    Groups live in the source Region; from the replica they are found by ARN (a key that is an
-    ARN, or an ID with accountId) or by the names this machine last saw listed. Guessing is not
-    an option when the change moves live calls, so the change waits, and says what would help.
-    """
-    reason = (
-        f"cannot find this group from {live.read_region}: groups live in {live.region}, which does not "
-        f"answer, and {live.read_region} does not list them; key it by its ARN to manage it during an outage"
-    )
-    return Change(
-        step=None,
-        instance=instance.name,
-        kind=Kind.TRAFFIC,
-        name=group.key,
-        resource_id=group.key,
-        resource_arn="",
-        action=Action.BLOCKED,
-        fields=(),
-        request=None,
-        fingerprint="",
-        planned_against=GroupValues(),
-        expected=GroupValues(),
-        reason=reason,
-        source=str(group.source),
-        key=group.key,
-        order=group.spec.order or 0,
-    )
-
-
-# --- queues -------------------------------------------------------------------------------------
-
-
 def _queue_change(
     instance: DesiredInstance, queue: DesiredQueue, live_queue: LiveQueue | Diagnostic, resolver: Resolver
 ) -> Change | None:
@@ -305,7 +278,7 @@ def _queue_change(
         reason = f"read from {live.read_region} ({live.region} does not answer), where " + "; ".join(
             p.message for p in problems
         )
-        return _blocked_queue(instance, queue, live_queue, reason)
+        return blocked.blocked_queue(instance, queue, live_queue, reason)
     if problems:
         raise _Failed(problems)
     live_values = queue_values(live_queue)
@@ -342,29 +315,6 @@ def _queue_change(
     )
 
 
-def _blocked_queue(
-    instance: DesiredInstance, queue: DesiredQueue, live_queue: LiveQueue, reason: str
-) -> Change:
-    return Change(
-        step=None,
-        instance=instance.name,
-        kind=Kind.QUEUE,
-        name=live_queue.name,
-        resource_id=live_queue.id,
-        resource_arn=live_queue.arn,
-        action=Action.BLOCKED,
-        fields=(),
-        request=None,
-        fingerprint="",
-        planned_against=queue_values(live_queue),
-        expected=QueueValues(),
-        reason=reason,
-        source=str(queue.source),
-        key=queue.key,
-        order=queue.spec.order or 0,
-    )
-
-
 def _shown(field: str, value: Any, resolver: Resolver) -> Any:
     """How a reviewer reads a value: E.164 for numbers, names for flows."""
     if value is None:
@@ -383,5 +333,5 @@ def plan_instance(
 ) -> tuple[list[Change], int, list[Diagnostic]]:
     """One instance's changes, unchanged count and problems, without raising (for drift reports)."""
     problems: list[Diagnostic] = []
-    changes, unchanged = _plan_instance(instance, live, problems)
+    changes, unchanged, _ = _plan_instance(instance, live, problems)
     return changes, unchanged, problems
