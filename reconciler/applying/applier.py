@@ -23,15 +23,16 @@ plan: each instance's connection details travel in it.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from itertools import groupby
 
 from reconciler.applying import verify
+from reconciler.applying.bookkeeping import InOrder, header, restore_request
 from reconciler.applying.journal import (
     ApplyFinished,
-    ApplyStarted,
     ChangeFinished,
     ChangeSkipped,
     ChangeStarted,
@@ -43,10 +44,9 @@ from reconciler.applying.results import Outcome, Report, Result
 from reconciler.applying.settings import Settings
 from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ConnectCallError, GroupNotActive, Stale, UnknownInstance
-from reconciler.planning.calls import queue_request, traffic_request
 from reconciler.planning.compare import live_values
 from reconciler.planning.live import LiveInstance, LiveState
-from reconciler.planning.plan import Action, ApiRequest, Change, Kind, Plan
+from reconciler.planning.plan import Action, Change, Kind, Plan
 from reconciler.planning.values import GroupValues, QueueValues
 from reconciler.port import ConnectPort
 
@@ -72,6 +72,7 @@ class Applier:
         self._done = 0
         self._total = 0
         self._started: set[tuple[str, str]] = set()  # changes journalled as change-started
+        self.stop = threading.Event()  # set (by Ctrl-C): no new write starts; in-flight ones finish
         self._unjudged: set[tuple[str, str]] = set()  # groups busy at the refresh: stale check pending
 
     def run(self, plan: Plan, check: Callable[[LiveState], None] | None = None) -> Report:
@@ -87,15 +88,14 @@ class Applier:
         live = self._refresh(plan)
         if check is not None:
             check(live)
-        self._record(_header(plan, self.specs, self.settings.dry_run, self.operation))
+        self._record(header(plan, self.specs, self.settings.dry_run, self.operation))
         results: list[Result] = []
         failed = False
         for _, batch_iter in groupby(plan.changes, key=lambda c: (c.instance, c.order, c.kind)):
             batch = list(batch_iter)
-            if failed and self.settings.fail_fast:
-                results.extend(
-                    self._emit(Result(c, Outcome.SKIPPED, "not attempted: --fail-fast")) for c in batch
-                )
+            if self.stop.is_set() or (failed and self.settings.fail_fast):
+                why = INTERRUPTED if self.stop.is_set() else "not attempted: --fail-fast"
+                results.extend(self._emit(Result(c, Outcome.SKIPPED, why)) for c in batch)
                 continue
             batch_results = self._run_batch(batch, live)
             results.extend(batch_results)
@@ -105,8 +105,10 @@ class Applier:
             for i in live.instances
             if i.read_region and i.read_region != i.region
         )
-        report = Report(tuple(results), self.journal.path if self.journal else None, notes)
-        self._record(ApplyFinished(summary={o.value: report.count(o) for o in Outcome if report.count(o)}))
+        interrupted = self.stop.is_set()
+        report = Report(tuple(results), self.journal.path if self.journal else None, notes, interrupted)
+        summary = {o.value: report.count(o) for o in Outcome if report.count(o)}
+        self._record(ApplyFinished(summary=summary, interrupted=interrupted))
         return report
 
     def _refresh(self, plan: Plan) -> LiveState:
@@ -118,27 +120,38 @@ class Applier:
     # --- one batch --------------------------------------------------------------------------
 
     def _run_batch(self, batch: list[Change], live: LiveState) -> list[Result]:
-        ready: list[tuple[Change, LiveInstance]] = []
-        results: dict[tuple[str, str], Result] = {}  # by resource ID: names need not be unique
-        for change in batch:
+        """Pre-check, write side by side, read back; results reported in the batch's step order
+        as each write completes (a change is reported once all earlier steps are)."""
+        report = InOrder(len(batch), self._emit)
+        ready: list[tuple[int, Change, LiveInstance]] = []
+        for index, change in enumerate(batch):
             live_instance = live.instance(change.instance)
             verdict = self._precheck(change, live_instance)
             if verdict is not None:
-                results[(change.instance, change.resource_id)] = self._emit(verdict)
+                report.put(index, verdict)
+            elif self.settings.dry_run:
+                report.put(index, Result(change, Outcome.WOULD_APPLY, region=_region(change)))
             else:
                 assert live_instance is not None
-                ready.append((change, live_instance))
-        if self.settings.dry_run:
-            for change, _ in ready:
-                results[(change.instance, change.resource_id)] = self._emit(
-                    Result(change, Outcome.WOULD_APPLY, region=_region(change))
-                )
-        elif ready:
+                ready.append((index, change, live_instance))
+        if ready:
             with ThreadPoolExecutor(min(WRITE_WORKERS, len(ready)), thread_name_prefix="write") as pool:
-                written = list(pool.map(lambda item: self._write(*item), ready))
-            for result in verify.read_back(self.port, self.specs, written, self.settings, self._record):
-                results[(result.change.instance, result.change.resource_id)] = self._emit(result)
-        return [results[(c.instance, c.resource_id)] for c in batch]
+                futures = {pool.submit(self._write, change, inst): index for index, change, inst in ready}
+                for future in as_completed(futures):
+                    report.put(futures[future], future.result())
+        results = report.results()
+        written = [r for r in results if r.outcome is Outcome.APPLIED]
+        if written and not self.stop.is_set():
+            checked = {
+                (r.change.instance, r.change.resource_id): r
+                for r in verify.read_back(self.port, self.specs, written, self.settings, self._record)
+            }
+            for index, result in enumerate(results):
+                final = checked.get((result.change.instance, result.change.resource_id), result)
+                if final.outcome is not result.outcome:
+                    self.settings.on_verified(final)
+                results[index] = final
+        return results
 
     def _precheck(self, change: Change, live: LiveInstance | None) -> Result | None:
         if change.action is Action.BLOCKED:
@@ -163,6 +176,9 @@ class Applier:
 
     def _write(self, change: Change, live: LiveInstance) -> Result:
         assert change.request is not None
+        if self.stop.is_set():
+            return Result(change, Outcome.SKIPPED, INTERRUPTED)
+        started = time.monotonic()
         spec = self.specs[change.instance]
         verdict = self._judge_now(change, spec)
         if verdict is not None:
@@ -192,7 +208,7 @@ class Applier:
             self._finished(change, "failed", str(exc), code=exc.code)
             return Result(change, Outcome.FAILED, str(exc))
         self._finished(change, "sent", region=region)
-        return Result(change, Outcome.APPLIED, region=region)
+        return Result(change, Outcome.APPLIED, region=region, seconds=time.monotonic() - started)
 
     def _finished(
         self,
@@ -338,35 +354,12 @@ class Applier:
             self.journal.record(record)
 
 
+INTERRUPTED = "not attempted: the apply was interrupted"
+
+
 class _Already(Exception):
     """The change's values were set by someone else while we waited: nothing to write."""
 
 
 def _region(change: Change) -> str | None:
     return change.request.region if change.request else None
-
-
-def restore_request(change: Change, live: LiveInstance) -> ApiRequest | None:
-    """The request that puts back the values this change replaces (for rollback)."""
-    before = change.planned_against
-    if isinstance(before, QueueValues):
-        queue = live.queues_by_id.get(change.resource_id)
-        raw = queue.caller_id_number if queue else None
-        return queue_request(live, change.resource_id, before, raw)[0]
-    assert isinstance(before, GroupValues)
-    if before.telephony is None:
-        return None
-    return traffic_request(change.resource_arn, before, (live.region, live.replica_region))
-
-
-def _header(plan: Plan, specs: dict[str, InstanceSpec], dry_run: bool, operation: str) -> ApplyStarted:
-    names = sorted({c.instance for c in plan.changes})
-    return ApplyStarted(
-        operation=operation,
-        desired_digest=plan.desired_digest,
-        plan_created_at=plan.meta.created_at if plan.meta else None,
-        git_commit=plan.meta.git_commit if plan.meta else None,
-        changes=len(plan.changes),
-        dry_run=dry_run,
-        instances=tuple(specs[n] for n in names if n in specs),
-    )

@@ -115,6 +115,7 @@ class ChangeSkipped(_ChangeRecord):
 class ApplyFinished(Entry):
     event: Literal["apply-finished"] = "apply-finished"
     summary: dict[str, int]
+    interrupted: bool = False  # stopped by Ctrl-C: changes not attempted were skipped
 
 
 Record = Annotated[

@@ -28,6 +28,7 @@ class Result:
     outcome: Outcome
     message: str = ""
     region: str | None = None
+    seconds: float | None = None  # how long its read-before and write took, for progress lines
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Report:
     results: tuple[Result, ...]
     journal: str | None = None
     notes: tuple[str, ...] = ()  # e.g. an instance refreshed from its replica: its Region did not answer
+    interrupted: bool = False  # stopped by Ctrl-C: changes not attempted are skipped
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome is outcome)

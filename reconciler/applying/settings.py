@@ -25,4 +25,7 @@ class Settings:
     verify_delay: float = 0.5  # first pause between read-backs, doubling to 8 s
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    # each change once, in step order, as its write completes (or it is skipped): result, done, total
     on_result: Callable[[Result, int, int], None] = field(default=lambda r, i, n: None)
+    # a written change whose read-back then failed or never showed it
+    on_verified: Callable[[Result], None] = field(default=lambda r: None)
