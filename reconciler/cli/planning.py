@@ -1,9 +1,15 @@
-"""Commands that read live Connect and report: plan, drift, export."""
+"""Commands that read live Connect and report: plan, drift, export.
+
+`plan` and `drift` report a failure on stdout too, in the format asked for (`cli.failures`), so a
+CI job that posts their Markdown posts the errors instead of nothing.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -20,9 +26,32 @@ from reconciler.cli.base import (
     use_color,
     wait_option,
 )
+from reconciler.cli.failures import annotations_option, reported
+from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused
+from reconciler.planning.drift import FORMAT_VERSION as DRIFT_FORMAT_VERSION
 from reconciler.render import FORMATS, render
-from reconciler.render.drift import render_drift
+from reconciler.render.drift import GITHUB_BODY_LIMIT, render_drift
+from reconciler.render.failure import Failure, render_failure_markdown
+from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, MARKER, PLAN_TITLE, render_markdown
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def max_chars_option(default: int, what: str) -> Callable[[F], F]:
+    return click.option(
+        "--max-chars",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help=f"Markdown only: fit the {what} in N characters, saying what was left out "
+        f"[default: {default:,}, GitHub's limit].",
+    )
+
+
+def _limit(fmt: str, max_chars: int | None, default: int) -> int:
+    if max_chars is not None and fmt != "markdown":
+        raise ReconcilerError("--max-chars applies to --format markdown only")
+    return max_chars or default
 
 
 @cli.command()
@@ -31,6 +60,8 @@ from reconciler.render.drift import render_drift
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--out", metavar="FILE", help="Save the plan (JSON) for `reconciler apply FILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@max_chars_option(GITHUB_COMMENT_LIMIT, "plan")
+@annotations_option
 @wait_option(30.0)
 @changed_since_option
 @endpoint_option
@@ -43,6 +74,8 @@ def plan(
     fmt: str,
     out: str | None,
     detailed_exitcode: bool,
+    max_chars: int | None,
+    annotations: bool,
     wait_timeout: float,
     changed_since: str | None,
     endpoint_url: tuple[str, ...],
@@ -51,13 +84,26 @@ def plan(
     """Read the live state, diff it against the desired state and print the plan.
 
     Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
+    A plan that fails prints its errors on stdout too in markdown (an error section) and json (an
+    `errors` list); nothing is saved with --out then.
     """
-    made = run.Run(endpoints=endpoint_url).plan(
-        state_dir, instance=instance, changed_since=changed_since, wait_timeout=wait_timeout
-    )
+    limit = _limit(fmt, max_chars, GITHUB_COMMENT_LIMIT)
+
+    def failed(failure: Failure) -> str:
+        if fmt == "markdown":
+            return render_failure_markdown(failure, title=PLAN_TITLE, marker=MARKER, limit=limit)
+        return failure.to_json() if fmt == "json" else ""
+
+    with reported(failed, annotations=annotations, instance=instance):
+        made = run.Run(endpoints=endpoint_url).plan(
+            state_dir, instance=instance, changed_since=changed_since, wait_timeout=wait_timeout
+        )
     if out:
         write_atomically(out, made.to_json())
-    click.echo(render(made, fmt, color=use_color(color) and fmt == "text"), nl=False)
+    if fmt == "markdown":
+        click.echo(render_markdown(made, limit=limit), nl=False)
+    else:
+        click.echo(render(made, fmt, color=use_color(color) and fmt == "text"), nl=False)
     if out:
         click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
     if detailed_exitcode and made.has_changes:
@@ -71,7 +117,9 @@ def plan(
 @click.option(
     "--include-unmanaged", is_flag=True, help="Also list queues and groups that git does not mention."
 )
-@click.option("--out", metavar="FILE", help="Also write the report to FILE.")
+@click.option("--out", metavar="FILE", help="Also write the report (or the failure) to FILE.")
+@max_chars_option(GITHUB_BODY_LIMIT, "report")
+@annotations_option
 @wait_option(30.0)
 @endpoint_option
 @reports_errors
@@ -82,17 +130,37 @@ def drift(
     fmt: str,
     include_unmanaged: bool,
     out: str | None,
+    max_chars: int | None,
+    annotations: bool,
     wait_timeout: float,
     endpoint_url: tuple[str, ...],
 ) -> None:
     """Report how live Connect differs from the desired state. Never changes anything.
 
-    Exit 0 no drift, 2 drift, 1 error.
+    Exit 0 no drift, 2 drift, 1 error. A check that fails prints its errors on stdout too in
+    markdown and json, and writes them to --out.
     """
-    report = run.Run(endpoints=endpoint_url).drift(
-        state_dir, instance=instance, include_unmanaged=include_unmanaged, wait_timeout=wait_timeout
-    )
-    text = render_drift(report, fmt)
+    limit = _limit(fmt, max_chars, GITHUB_BODY_LIMIT)
+
+    def failed(failure: Failure) -> str:
+        failure = failure.model_copy(update={"format_version": DRIFT_FORMAT_VERSION})
+        text = ""
+        if fmt == "markdown":
+            title = "## Amazon Connect drift"
+            text = render_failure_markdown(
+                failure, title=title, limit=limit, what="drift check", command="reconciler drift"
+            )
+        elif fmt == "json":
+            text = failure.to_json()
+        if out and text:
+            write_atomically(out, text)
+        return text
+
+    with reported(failed, annotations=annotations, instance=instance):
+        report = run.Run(endpoints=endpoint_url).drift(
+            state_dir, instance=instance, include_unmanaged=include_unmanaged, wait_timeout=wait_timeout
+        )
+    text = render_drift(report, fmt, limit=limit)
     if out:
         write_atomically(out, text)
     click.echo(text, nl=False)

@@ -43,6 +43,7 @@ from reconciler.render.values import (
 
 GITHUB_COMMENT_LIMIT = 65536
 MARKER = "<!-- connect-reconciler:plan -->"
+PLAN_TITLE = "## Amazon Connect plan"
 ARROW = "→"
 SHORT_VALUE = 40  # characters of a value shown in the table; the details show it whole
 LIST_CAP = 20  # resources per risk label, warnings and blocked changes listed in the head
@@ -180,7 +181,7 @@ _TABLE_HEAD = "| step | kind | resource | changes | risks |\n|---:|---|---|---|-
 
 
 def _head(plan: Plan, multi: bool) -> str:
-    out = [MARKER, "## Amazon Connect plan", ""]
+    out = [MARKER, PLAN_TITLE, ""]
     notes = [note for note in (read_note(s) for s in plan.instances) if note]
     if notes:
         out += ["> [!WARNING]", *(f"> {md.text(note)}" for note in notes), ""]
