@@ -16,6 +16,7 @@ import click
 from reconciler.app import run
 from reconciler.app.files import write_atomically, write_export
 from reconciler.cli.base import (
+    STATE_DIR_HELP,
     changed_since_option,
     cli,
     color_option,
@@ -176,8 +177,20 @@ def drift(
 @click.option("--account-id", help="12-digit AWS account ID.")
 @click.option("--profile", help="AWS profile to read with (also written to the file).")
 @click.option("--role-arn", help="IAM role to assume (also written to the file).")
-@click.option("--out", "out_dir", metavar="DIR", help="Folder to write [default: desired-state/NAME].")
-@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--out", "out_dir", metavar="DIR", help="Folder to write [default: STATE_DIR/NAME].")
+@click.option(
+    "--state-dir",
+    default="desired-state",
+    show_default=True,
+    type=click.Path(file_okay=True, dir_okay=True, path_type=str),
+    help=f"{STATE_DIR_HELP} Export refuses an instance it already defines.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Export even if the state directory already defines the instance (by name or instance "
+    "ID), and overwrite existing files.",
+)
 @endpoint_option
 @reports_errors
 def export(
@@ -189,10 +202,15 @@ def export(
     profile: str | None,
     role_arn: str | None,
     out_dir: str | None,
+    state_dir: str,
     force: bool,
     endpoint_url: tuple[str, ...],
 ) -> None:
-    """Write desired-state YAML from a live instance (names, E.164 numbers, flow names)."""
+    """Write desired-state YAML from a live instance (names, E.164 numbers, flow names).
+
+    Refused when the state directory already defines the instance, by name or by instance ID,
+    unless --force.
+    """
     fields = {
         "name": name,
         "id": instance_id,
@@ -203,6 +221,6 @@ def export(
         "roleArn": role_arn,
     }
     spec = run.instance_spec({k: v for k, v in fields.items() if v is not None})
-    files = run.Run(endpoints=endpoint_url).export(spec)
-    for path in write_export(files, out_dir or os.path.join("desired-state", name), force=force):
+    files = run.Run(endpoints=endpoint_url).export(spec, state_dir=state_dir, force=force)
+    for path in write_export(files, out_dir or os.path.join(state_dir, name), force=force):
         click.echo(f"wrote {path}")
