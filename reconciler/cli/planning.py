@@ -32,7 +32,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused
 from reconciler.planning.drift import FORMAT_VERSION as DRIFT_FORMAT_VERSION
 from reconciler.render import FORMATS, render
-from reconciler.render.drift import GITHUB_BODY_LIMIT, render_drift
+from reconciler.render.drift import GITHUB_BODY_LIMIT, drift_title, render_drift
 from reconciler.render.failure import Failure, render_failure_markdown
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, MARKER, PLAN_TITLE, render_markdown
 
@@ -147,7 +147,7 @@ def drift(
         failure = failure.model_copy(update={"format_version": DRIFT_FORMAT_VERSION})
         text = ""
         if fmt == "markdown":
-            title = "## Amazon Connect drift"
+            title = drift_title([instance] if instance else [])
             text = render_failure_markdown(
                 failure, title=title, limit=limit, what="drift check", command="reconciler drift"
             )

@@ -13,6 +13,7 @@ would do.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from reconciler.planning.drift import DriftReport, Finding, FindingKind
@@ -95,7 +96,7 @@ def render_drift_text(report: DriftReport) -> str:
 def render_drift_markdown(report: DriftReport, *, limit: int = GITHUB_BODY_LIMIT) -> str:
     """The report as Markdown of at most `limit` characters: rows are dropped from the end, with a
     note saying how many, when the whole table does not fit."""
-    lines = ["## Amazon Connect drift", ""]
+    lines = [drift_title(report.instances), ""]
     if report.notes:
         lines += ["> [!WARNING]", *(f"> {mdsafe.text(note)}" for note in report.notes), ""]
     lines += [f"**{mdsafe.text(summary(report))}**", ""]
@@ -112,6 +113,12 @@ def render_drift_markdown(report: DriftReport, *, limit: int = GITHUB_BODY_LIMIT
         kept += 1
     note = _note(len(rows) - kept, limit) if kept < len(rows) else ""
     return _cut(head + "".join(rows[:kept]) + note, limit)
+
+
+def drift_title(instances: Sequence[str]) -> str:
+    """The report's heading, naming its instances: the drift issue holds one report per instance."""
+    names = ", ".join(mdsafe.code(name) for name in instances)
+    return f"## Amazon Connect drift: {names}" if names else "## Amazon Connect drift"
 
 
 def _row(finding: Finding) -> str:

@@ -104,7 +104,10 @@ def test_no_drift_in_json_and_markdown(applied: Emulator) -> None:
 
     code, out, _ = drift("--format", "markdown")
     assert code == 0
-    assert out == "## Amazon Connect drift\n\n**No drift: 9 managed resources match desired-state.**\n"
+    assert out == (
+        "## Amazon Connect drift: `anycompany-demo`\n\n"
+        "**No drift: 9 managed resources match desired-state.**\n"
+    )
     assert_read_only(applied)
 
 
@@ -473,7 +476,7 @@ def test_markdown_is_a_table_with_live_and_git_values(applied: Emulator) -> None
 
     assert code == 2
     assert out == (
-        "## Amazon Connect drift\n"
+        "## Amazon Connect drift: `anycompany-demo`\n"
         "\n"
         "**Drift: 1 finding (1 differs).**\n"
         "\n"

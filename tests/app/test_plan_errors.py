@@ -181,6 +181,13 @@ def test_a_failed_drift_check_reports_in_markdown_json_and_its_out_file(invalid:
     assert result.stdout.startswith(
         "## Amazon Connect drift\n\n> [!CAUTION]\n> **The drift check failed** with 1 problem"
     )
+    named = invoke(
+        "drift", "--state-dir", "desired-state", "--format", "markdown", "--instance", "anycompany-demo"
+    )
+    assert named.stdout.startswith(
+        "## Amazon Connect drift: `anycompany-demo`\n\n> [!CAUTION]\n"
+        "> **The drift check for `anycompany-demo` failed**"
+    )
     assert f"`{INSTANCE_YAML}:" in result.stdout and "percentages sum to 90" in result.stdout
     assert (workdir / "drift.md").read_text(encoding="utf-8") == result.stdout
 
