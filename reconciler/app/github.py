@@ -52,11 +52,14 @@ def main(argv: Sequence[str]) -> int:
         print("usage: python -m reconciler.app.github missing-results TARGETS_JSON DIR", file=sys.stderr)
         return 1
     try:
-        names = target_names(argv[1])
+        written = fill_missing(target_names(argv[1]), Path(argv[2]))
     except ReconcilerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for path in fill_missing(names, Path(argv[2])):
+    except OSError as exc:
+        print(f"error: cannot write to {argv[2]}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    for path in written:
         print(f"no result from the plan of {path.stem}: wrote {path}")
     return 0
 

@@ -49,6 +49,11 @@ def test_bad_arguments_are_one_line_and_exit_1(tmp_path: Path, capsys: pytest.Ca
         assert (
             err.startswith("error: not the output of `reconciler targets --json`: ") and err.count("\n") == 1
         )
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    assert main(["missing-results", '[{"name": "a"}]', str(blocker / "results")]) == 1
+    assert capsys.readouterr().err == f"error: cannot write to {blocker / 'results'}: Not a directory\n"
+    blocker.unlink()
     assert main(["something-else"]) == 1
     assert capsys.readouterr().err.startswith("usage: python -m reconciler.app.github missing-results")
     assert list(tmp_path.iterdir()) == []
