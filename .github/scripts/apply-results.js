@@ -5,9 +5,7 @@
 // for that commit whose merge commit it is (merge, squash or rebase alike), found with the API.
 // A run started by hand has none; its results are in the job summaries only.
 
-const fs = require('fs');
-const path = require('path');
-const { clip, codeBlock, name, runUrl } = require('./common.js');
+const { clip, codeBlock, name, readResult, runUrl } = require('./common.js');
 
 const COMMENT_LIMIT = 65536;
 
@@ -23,7 +21,7 @@ async function findMergedPull({ github, owner, repo, sha }) {
 // Each instance: `{ name, exit, text }` from results/NAME.exit and results/NAME.txt; `exit` is
 // null when the apply job never ran (the plan failed, the approval was rejected, or cancelled).
 function readResults(dir, targets) {
-  const read = (file) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), 'utf8') : null);
+  const read = (file) => readResult(dir, file);
   return targets.map((target) => {
     const exit = read(`${target}.exit`);
     return { name: target, exit: exit === null ? null : Number(exit.trim()), text: read(`${target}.txt`) || '' };

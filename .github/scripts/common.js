@@ -5,6 +5,9 @@
 // marker in a comment of their own, so a script only ever edits what GitHub Actions' own bot
 // wrote: the marker AND the author (login github-actions[bot], user type Bot) must both match.
 
+const fs = require('fs');
+const path = require('path');
+
 const BOT_LOGIN = 'github-actions[bot]';
 
 function isBot(user) {
@@ -29,6 +32,12 @@ function clip(text, limit, note) {
   return `${end > 0 ? cut.slice(0, end + 1) : ''}${note}\n`;
 }
 
+// A result file a job left in `dir` (downloaded artifacts), or null when it left none.
+function readResult(dir, file) {
+  const full = path.join(dir, file);
+  return fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : null;
+}
+
 function runUrl(context) {
   return `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/actions/runs/${context.runId}`;
 }
@@ -39,4 +48,4 @@ function name(value) {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(String(value)) ? `\`${value}\`` : '(unnamed)';
 }
 
-module.exports = { BOT_LOGIN, isBot, codeBlock, clip, runUrl, name };
+module.exports = { BOT_LOGIN, isBot, codeBlock, clip, readResult, runUrl, name };

@@ -9,9 +9,7 @@
 // written by GitHub Actions' bot (common.isBot), never one anybody else opened.
 
 const crypto = require('crypto');
-const fs = require('fs');
-const path = require('path');
-const { clip, isBot, name, runUrl } = require('./common.js');
+const { clip, isBot, name, readResult, runUrl } = require('./common.js');
 
 const DRIFT_MARKER = '<!-- connect-reconciler:drift -->';
 const TITLE = 'Amazon Connect differs from git';
@@ -21,7 +19,7 @@ const STATUS = { 0: 'matches git', 1: 'the check failed', 2: 'differs from git' 
 // Each instance: `{ name, status, markdown }` from NAME.exit (reconciler drift's exit code) and
 // NAME.md (its Markdown, or its error section); `status` is null when the job wrote neither.
 function readEntries(dir, targets) {
-  const read = (file) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), 'utf8') : null);
+  const read = (file) => readResult(dir, file);
   return targets.map((target) => {
     const exit = read(`${target}.exit`);
     const status = exit === null ? null : Number(exit.trim());

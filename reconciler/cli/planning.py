@@ -32,9 +32,10 @@ from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused
 from reconciler.planning.drift import FORMAT_VERSION as DRIFT_FORMAT_VERSION
 from reconciler.render import FORMATS, render
+from reconciler.render.comment import render_comment
 from reconciler.render.drift import GITHUB_BODY_LIMIT, drift_title, render_drift
 from reconciler.render.failure import Failure, render_failure_markdown
-from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, MARKER, PLAN_TITLE, render_markdown
+from reconciler.render.markdown import GITHUB_COMMENT_LIMIT
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,7 +93,7 @@ def plan(
 
     def failed(failure: Failure) -> str:
         if fmt == "markdown":
-            return render_failure_markdown(failure, title=PLAN_TITLE, marker=MARKER, limit=limit)
+            return render_comment([failure], limit=limit)
         return failure.to_json() if fmt == "json" else ""
 
     with reported(failed, annotations=annotations, instance=instance):
@@ -102,7 +103,7 @@ def plan(
     if out:
         write_atomically(out, made.to_json())
     if fmt == "markdown":
-        click.echo(render_markdown(made, limit=limit), nl=False)
+        click.echo(render_comment([made], limit=limit), nl=False)
     else:
         click.echo(render(made, fmt, color=use_color(color) and fmt == "text"), nl=False)
     if out:

@@ -34,11 +34,15 @@ class Problem(BaseModel):
     line: int | None = None
     message: str
 
+    @property
+    def where(self) -> str:
+        """`file:line`, `file`, or "" when the problem is not in a file."""
+        if self.file and self.line:
+            return f"{self.file}:{self.line}"
+        return self.file or ""
+
     def __str__(self) -> str:
-        where = self.file or ""
-        if where and self.line:
-            where += f":{self.line}"
-        return f"{where}: {self.message}" if where else self.message
+        return f"{self.where}: {self.message}" if self.where else self.message
 
 
 class Failure(BaseModel):
@@ -124,10 +128,7 @@ def _more(count: int, command: str) -> str:
 
 
 def _problem_line(problem: Problem) -> str:
-    where = problem.file or ""
-    if where and problem.line:
-        where += f":{problem.line}"
-    prefix = f"{md.code(where)}: " if where else ""
+    prefix = f"{md.code(problem.where)}: " if problem.where else ""
     return f"- {prefix}{md.text(problem.message)}\n"
 
 
