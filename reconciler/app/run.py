@@ -109,15 +109,16 @@ class Run:
         return drift(desired, live, include_unmanaged=include_unmanaged)
 
     def export(
-        self, spec: InstanceSpec, *, state_dir: str = DEFAULT_STATE_DIR, force: bool = False
+        self, spec: InstanceSpec, *, state_dir: str | None = None, force: bool = False
     ) -> dict[str, str]:
         """Desired-state YAML files for one live instance, every group read in full.
 
-        Refused, before any call to Connect, when `state_dir` already defines the instance (by name
-        or by instance ID): a second definition would make the desired state invalid. `force`
-        exports anyway (to overwrite that definition's files with --out, say).
+        With `state_dir` (the CLI always gives one), refused before any call to Connect when that
+        folder already defines the instance (by name or by instance ID): a second definition would
+        make the desired state invalid. `force` exports anyway (to overwrite that definition's
+        files with --out, say).
         """
-        if not force:
+        if state_dir is not None and not force:
             _refuse_a_second_definition(spec, state_dir)
         with paused():
             live = self.port.read_instance(spec, None, region=spec.region)
