@@ -113,6 +113,10 @@ def test_the_apply_job_applies_the_saved_plan_and_never_plans_again(
     assert shown.startswith(f"## Apply: {INSTANCE} (exit 1)\n\n    ")
     assert "    Apply: 2 applied, 0 already, 0 failed, 1 stale, 0 skipped." in shown
     assert (jobs["apply"] / "journal" / f"{INSTANCE}.jsonl").is_file()
+    # names were printed with workflow commands paused, and commands resumed after
+    stop, *_, resume = [line for line in applied.stdout.splitlines() if line.startswith("::")]
+    token = stop.removeprefix("::stop-commands::")
+    assert len(token) == 32 and resume == f"::{token}::"
 
 
 def test_the_apply_job_refuses_a_plan_made_from_other_files(
