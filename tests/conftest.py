@@ -45,6 +45,8 @@ def _isolated_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.delenv("RECONCILER_DEBUG", raising=False)
+    # The suite runs in GitHub Actions too: its commands must not print annotations there unasked.
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     # The machine-wide folders (group directory, locks) of the run under test: never the developer's.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 

@@ -1,11 +1,13 @@
 """Every golden file, checked by one runner under one rule (`tests/support/golden.py`).
 
-Three families of reviewed output live under `tests/golden/`:
+Four families of reviewed output live under `tests/golden/`:
 - `desired/<case>.txt`: what `reconciler validate` prints for each broken tree in
   `tests/desired/cases/` (paths relative to that folder, the working directory of the run);
 - `render/<case>.<ext>`: each hand-built plan of `tests/render/plans.py` in each format;
 - `plan/demo.<ext>`: `reconciler plan` against the demo emulator, end to end, with only the time
-  and the git commit normalised, so a change in the reader, the planner or a renderer shows up.
+  and the git commit normalised, so a change in the reader, the planner or a renderer shows up;
+- `comment/<case>.md`: what `reconciler show --format markdown` makes of several saved plans and
+  failed plans, within a budget (the pull-request comment).
 
 After changing output on purpose: `UPDATE_GOLDEN=1 pytest tests/test_golden.py`, then read the diff.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,8 +25,11 @@ from connect_emulator.server import Emulator
 from reconciler.app.git import git_commit
 from reconciler.planning.plan import Plan
 from reconciler.render import FORMATS, render
+from reconciler.render.comment import render_comment
+from reconciler.render.failure import Failure, Problem
 
 from .render.plans import CASES as PLANS
+from .render.plans import demo_plan, huge_plan, no_changes_plan, two_instances_plan
 from .support import golden
 from .support.cli import invoke
 from .support.demo import REPO
@@ -66,6 +72,36 @@ PAIRS = [(case, fmt) for case in PLANS for fmt in FORMATS if case != "huge" or f
 @pytest.mark.parametrize(("case", "fmt"), PAIRS, ids=[f"{c}-{f}" for c, f in PAIRS])
 def test_rendered_plans(case: str, fmt: str) -> None:
     golden.check(GOLDEN / "render" / f"{case}.{SUFFIX[fmt]}", render(PLANS[case](), fmt))
+
+
+# --- several plans in one comment ------------------------------------------------------------
+
+FAILED = Failure(
+    instance="anycompany-eu",
+    errors=(
+        Problem(
+            file="desired-state/anycompany-eu/instance.yaml",
+            line=16,
+            message="trafficDistributionGroups.eu-default.telephony: percentages sum to 90, must be 100",
+        ),
+        Problem(
+            message="anycompany-eu: AccessDeniedException: not authorized to perform connect:SearchQueues"
+        ),
+    ),
+)
+COMMENTS: dict[str, tuple[Callable[[], list[Plan | Failure]], int]] = {
+    "three_instances": (lambda: [demo_plan(), FAILED, no_changes_plan()], 65536),
+    "shared_budget": (lambda: [huge_plan(), two_instances_plan(), FAILED], 12000),
+    "failed_alone": (lambda: [FAILED], 65536),
+}
+
+
+@pytest.mark.parametrize("case", list(COMMENTS))
+def test_comments(case: str) -> None:
+    documents, limit = COMMENTS[case]
+    text = render_comment(documents(), limit=limit)
+    assert len(text) <= limit
+    golden.check(GOLDEN / "comment" / f"{case}.md", text)
 
 
 # --- the demo plan, end to end ---------------------------------------------------------------

@@ -20,19 +20,30 @@ from reconciler.errors import ReconcilerError
 
 
 def git_commit(path: str) -> str | None:
-    """The commit checked out where `path` lives, or None outside a git work tree."""
-    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+    """The commit checked out where `path` lives, or None outside a git work tree.
+
+    When `git status` shows changes under `path` (edited, staged, new or deleted files), the plan
+    was not made from that commit alone, and the commit is marked `-dirty` (as `git describe
+    --dirty` does), so a reviewer comparing a plan with a commit is not misled.
+    """
+    target = Path(path)
+    folder, spec = (target, ".") if target.is_dir() else (target.parent, target.name)
+    head = _quiet(folder, "rev-parse", "HEAD")
+    if not head:
+        return None
+    changes = _quiet(folder, "status", "--porcelain", "--untracked-files=all", "--", spec)
+    return f"{head}-dirty" if changes else head
+
+
+def _quiet(folder: Path, *args: str) -> str | None:
+    """A git command's output, stripped; None when git is missing, fails or takes too long."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
+            ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def desired_at(ref: str, state_dir: str) -> DesiredState:

@@ -27,6 +27,7 @@ from reconciler.applying.results import Report
 from reconciler.applying.rollback import rollback_plan
 from reconciler.applying.settings import Settings
 from reconciler.desired import loader
+from reconciler.desired.diagnostics import LoadError
 from reconciler.desired.model import InstanceSpec
 from reconciler.desired.state import DesiredState
 from reconciler.errors import ReconcilerError
@@ -34,7 +35,7 @@ from reconciler.gcpause import paused
 from reconciler.planning import changed_since as scope
 from reconciler.planning import replay
 from reconciler.planning.drift import DriftReport, drift
-from reconciler.planning.export import export_documents
+from reconciler.planning.export import already_defined, export_documents
 from reconciler.planning.live import LiveState
 from reconciler.planning.plan import Plan, PlanMeta
 from reconciler.planning.planner import make_plan
@@ -113,8 +114,18 @@ class Run:
         live = self.read(desired, wait_timeout=wait_timeout)
         return drift(desired, live, include_unmanaged=include_unmanaged)
 
-    def export(self, spec: InstanceSpec) -> dict[str, str]:
-        """Desired-state YAML files for one live instance, every group read in full."""
+    def export(
+        self, spec: InstanceSpec, *, state_dir: str | None = None, force: bool = False
+    ) -> dict[str, str]:
+        """Desired-state YAML files for one live instance, every group read in full.
+
+        With `state_dir` (the CLI always gives one), refused before any call to Connect when that
+        folder already defines the instance (by name or by instance ID): a second definition would
+        make the desired state invalid. `force` exports anyway (to overwrite that definition's
+        files with --out, say).
+        """
+        if state_dir is not None and not force:
+            _refuse_a_second_definition(spec, state_dir)
         with paused():
             live = self.port.read_instance(spec, None, region=spec.region)
         return export_documents(spec, live)
@@ -146,6 +157,24 @@ class Run:
             stack.enter_context(held(environment.lock_backend(lock), lock_keys(plan), operation))
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
             return Applier(self.port, journal, settings, operation=operation).run(plan, check)
+
+
+def _refuse_a_second_definition(spec: InstanceSpec, state_dir: str) -> None:
+    if not Path(state_dir).exists():
+        return  # the first instance exported: nothing can clash
+    try:
+        clash = already_defined(loader.load(state_dir), spec)
+    except LoadError as exc:
+        raise ReconcilerError(
+            f"cannot tell whether {spec.name!r} is already defined: {state_dir} has "
+            f"{len(exc.diagnostics)} problem(s) (see `reconciler validate --state-dir {state_dir}`); "
+            "pass --force to export anyway"
+        ) from None
+    if clash:
+        raise ReconcilerError(
+            f"{clash}: exporting it again would define it twice in {state_dir}; edit that file, or "
+            "pass --force to export anyway (and overwrite files with --out)"
+        )
 
 
 def load_desired(state_dir: str, instance: str | None = None) -> DesiredState:

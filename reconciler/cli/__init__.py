@@ -2,15 +2,16 @@
 
 `reconciler` (the console script) and `python -m reconciler` both run `main`. Commands live in
 small modules by what they touch: the desired state only (`desired`), live reads (`planning`),
-live writes (`applying`); `base` holds the group, shared options and error reporting.
+live writes (`applying`), saved plans only (`show`); `base` holds the group, shared options and
+error reporting, `failures` the reporting of a failure in the format asked for.
 """
 
 from __future__ import annotations
 
-from reconciler.cli import applying, desired, planning
+from reconciler.cli import applying, desired, planning, show
 from reconciler.cli.base import cli
 
-__all__ = ["applying", "cli", "desired", "main", "planning"]
+__all__ = ["applying", "cli", "desired", "main", "planning", "show"]
 
 
 def main() -> None:

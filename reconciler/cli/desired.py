@@ -11,17 +11,36 @@ from reconciler.cli.base import (
     reports_errors,
     state_dir_option,
 )
+from reconciler.cli.failures import annotations_option, reported
 from reconciler.desired import loader, model
 from reconciler.errors import ReconcilerError
 from reconciler.planning import iam
+from reconciler.render.failure import Failure
 
 
 @cli.command()
 @state_dir_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: print the problems as a plan's `errors` list (empty when valid), for CI.",
+)
+@annotations_option
 @reports_errors
-def validate(state_dir: str) -> None:
+def validate(state_dir: str, fmt: str, annotations: bool) -> None:
     """Load and check the desired-state YAML. Makes no AWS calls. Exit 0 valid, 1 invalid."""
-    state = loader.load(state_dir)
+
+    def failed(failure: Failure) -> str:
+        return failure.to_json() if fmt == "json" else ""
+
+    with reported(failed, annotations=annotations, instance=None):
+        state = loader.load(state_dir)
+    if fmt == "json":
+        click.echo(Failure(errors=()).to_json(), nl=False)
+        return
     parts = [f"{i.name} ({len(i.groups)} groups, {len(i.queues)} queues)" for i in state.instances]
     count = len(state.instances)
     click.echo(

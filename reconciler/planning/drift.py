@@ -1,38 +1,53 @@
 """Drift: how the live state differs from git, classified for the scheduled drift check (pure).
 
 Findings, per managed resource:
-- `changed`: a managed field was changed outside git (live vs desired, per field);
+- `differs`: a managed field's live value differs from git (per field: live, desired). The words
+  are neutral on purpose: the difference may be a change made in the console, or a merge that was
+  never applied, and the report cannot tell which;
 - `missing`: git names a queue or group that no longer exists in Connect;
 - `unresolved`: git references a flow or phone number that no longer resolves;
 - `duplicate`: git names one live resource twice (by name and by ID, say); it is compared once;
 - `unmanaged` (only when asked): live queues and groups that git does not mention.
-A traffic distribution that moved to 0% or 100% of a Region outside git, as an emergency failover
-does, carries the `failover` label; the drift check only reports, it never reverts anything.
+A difference carries the risk labels the plan gives it (`traffic-shift`, `failover`...), computed
+by the planner from live to desired: they say what applying git would do. A difference the plan
+could not make now (a group that is not ACTIVE) is also labelled `blocked`. The drift check only
+reports; it never changes anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from reconciler.desired.diagnostics import Diagnostic
 from reconciler.desired.state import DesiredState
 from reconciler.planning.live import LiveGroup, LiveQueue, LiveState
-from reconciler.planning.plan import Change, FieldChange, Kind
+from reconciler.planning.plan import Change, Kind
 from reconciler.planning.planner import plan_instance
 from reconciler.planning.resolve import Resolver, Unresolved
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class FindingKind(StrEnum):
-    CHANGED = "changed"
+    DIFFERS = "differs"
     MISSING = "missing"
     UNRESOLVED = "unresolved"
     DUPLICATE = "duplicate"
     UNMANAGED = "unmanaged"
+
+
+class FieldDifference(BaseModel):
+    """One managed field: its value in Connect and the value git asks for (as shown in plans)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str
+    live: Any
+    desired: Any
 
 
 class Finding(BaseModel):
@@ -42,7 +57,7 @@ class Finding(BaseModel):
     kind: Kind
     name: str
     finding: FindingKind
-    fields: tuple[FieldChange, ...] = ()  # before = live, after = desired
+    fields: tuple[FieldDifference, ...] = ()
     labels: tuple[str, ...] = ()
     message: str = ""
     source: str = ""
@@ -76,7 +91,7 @@ def drift(desired: DesiredState, live: LiveState, *, include_unmanaged: bool = F
             continue
         managed += len(instance.groups) + len(instance.queues)
         changes, _, problems = plan_instance(instance, live_instance)
-        findings.extend(_changed(c) for c in changes)
+        findings.extend(_differs(c) for c in changes)
         findings.extend(_problem(instance.name, p) for p in problems)
         if include_unmanaged:
             resolver = Resolver(live_instance)
@@ -93,7 +108,7 @@ def drift(desired: DesiredState, live: LiveState, *, include_unmanaged: bool = F
                 if g.id not in known_groups
             )
     order = {
-        FindingKind.CHANGED: 0,
+        FindingKind.DIFFERS: 0,
         FindingKind.MISSING: 1,
         FindingKind.UNRESOLVED: 2,
         FindingKind.DUPLICATE: 3,
@@ -124,30 +139,21 @@ def _resolved_ids(lookup: Callable[[str], LiveQueue | LiveGroup], keys: list[str
     return ids
 
 
-def _changed(change: Change) -> Finding:
-    labels = [r.value for r in change.risks if r.value != "failover"]
-    if change.kind is Kind.TRAFFIC and _looks_like_failover(change):
-        labels.insert(0, "failover")
+def _differs(change: Change) -> Finding:
+    """The plan's change for a resource, read as a difference: same fields, same risk labels."""
+    labels = [r.value for r in change.risks]
     if change.reason:
         labels.append("blocked")
     return Finding(
         instance=change.instance,
         kind=change.kind,
         name=change.name,
-        finding=FindingKind.CHANGED,
-        fields=change.fields,
+        finding=FindingKind.DIFFERS,
+        fields=tuple(FieldDifference(field=f.field, live=f.before, desired=f.after) for f in change.fields),
         labels=tuple(labels),
         message=change.reason or "",
         source=change.source,
     )
-
-
-def _looks_like_failover(change: Change) -> bool:
-    """Live telephony puts a Region at 0% or 100% where git does not: an emergency failover."""
-    for field in change.fields:
-        if field.field == "telephony" and isinstance(field.before, dict) and isinstance(field.after, dict):
-            return any(pct in (0, 100) and field.after.get(r) != pct for r, pct in field.before.items())
-    return False
 
 
 def _problem(instance: str, problem: Diagnostic) -> Finding:

@@ -15,6 +15,7 @@ import yaml
 
 from reconciler.desired.model import InstanceSpec
 from reconciler.desired.patterns import UUID_RE
+from reconciler.desired.state import DesiredInstance, DesiredState
 from reconciler.planning.live import LiveGroup, LiveInstance, LiveQueue, number_identity
 
 # The modeline the README documents: the committed schema, relative to desired-state/NAME/ (where
@@ -41,6 +42,24 @@ def export_documents(spec: InstanceSpec, live: LiveInstance) -> dict[str, str]:
             + _dump({"queues": queues})
         )
     return files
+
+
+def already_defined(desired: DesiredState, spec: InstanceSpec) -> str | None:
+    """Why exporting `spec` would define an instance a second time, or None when it would not.
+
+    An instance is the same one by its name (plans and --instance know it by that) or by its
+    instance ID (an ID or an ARN naming it); two definitions make the desired state invalid.
+    """
+    for defined in desired.instances:
+        if defined.name == spec.name:
+            return _clash(defined, f"an instance named {spec.name!r}")
+        if defined.spec.instance_id.lower() == spec.instance_id.lower():
+            return _clash(defined, f"instance {spec.instance_id} (as {defined.name!r})")
+    return None
+
+
+def _clash(defined: DesiredInstance, what: str) -> str:
+    return f"{what} is already defined at {defined.source}"
 
 
 def _by_name(name: str, count: int) -> bool:

@@ -2,8 +2,11 @@
 
 `render(plan, fmt)` is the one entry point the CLI uses for `--format`; each format lives in its own
 module: `text` for terminals (Terraform-like, optional colour), `markdown` for pull-request comments
-(risks first, within GitHub's size limit), `json` for machines and saved plans. None of them does
-I/O or reads a clock, so the same plan always renders to the same string (golden-file tested).
+(risks first, within GitHub's size limit), `json` for machines and saved plans. Beside them:
+`comment` puts several plans in one comment within a budget, `failure` renders a plan that could
+not be made (and its GitHub annotations), `drift` the drift report, `apply` apply's output. None
+of them does I/O or reads a clock, so the same plan always renders to the same string
+(golden-file tested).
 """
 
 from __future__ import annotations

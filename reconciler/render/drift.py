@@ -4,45 +4,57 @@ Names, caller IDs and messages come from Connect and from YAML: as in the plan r
 form spells out non-printable characters (`values.clean`, `values.quote`) so a name cannot repaint
 a CI log or forge a line, and the markdown form puts them through `mdsafe`, so that the drift issue
 cannot grow a forged table row, a link or an @mention from a queue's name.
+
+The words are neutral: a value that "differs from git" may have been changed in the console, or
+may be a merge that was never applied. The labels are the plan's, so they say what applying git
+would do.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from reconciler.planning.drift import DriftReport, FindingKind
+from reconciler.planning.drift import DriftReport, Finding, FindingKind
 from reconciler.render import mdsafe
-from reconciler.render.values import clean, quote
+from reconciler.render.values import clean, plural, quote
+
+GITHUB_BODY_LIMIT = 65536  # an issue body, like a comment, holds at most this many characters
 
 _TITLES = {
-    FindingKind.CHANGED: "changed outside git",
+    FindingKind.DIFFERS: "live differs from git",
     FindingKind.MISSING: "named in git, missing in Connect",
     FindingKind.UNRESOLVED: "references that no longer resolve",
     FindingKind.DUPLICATE: "named twice in git",
     FindingKind.UNMANAGED: "in Connect, not in git",
 }
+_LABELS_NOTE = (
+    "Labels are the plan's: they say what applying git would do (failover: a Region would go to 0% "
+    "or 100% of calls). Nothing is changed automatically: update git to match Connect, or plan and "
+    "apply to make Connect match git."
+)
 
 
 def _value(value: Any) -> str:
     if value is None:
         return "(none)"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {_scalar(v)}" for k, v in value.items())
-    return quote(value) if isinstance(value, str) else str(value)
+        return ", ".join(f"{clean(str(k))} {_scalar(v)}" for k, v in value.items())
+    return quote(value) if isinstance(value, str) else clean(str(value))
 
 
 def _md_value(value: Any) -> str:
     """A value in a table cell: strings (literals from Connect or git) as code spans."""
     if isinstance(value, str):
         return mdsafe.code(value, table=True)
-    return _value(value)
+    return mdsafe.text(_value(value))
 
 
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
-    return f"{value}%" if isinstance(value, int) else str(value)
+    return f"{value}%" if isinstance(value, int) else clean(str(value))
 
 
 def summary(report: DriftReport) -> str:
@@ -53,7 +65,7 @@ def summary(report: DriftReport) -> str:
         for kind in FindingKind
         if any(f.finding is kind for f in report.findings)
     )
-    return f"Drift: {len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} ({counts})."
+    return f"Drift: {plural(len(report.findings), 'finding')} ({counts})."
 
 
 def render_drift_text(report: DriftReport) -> str:
@@ -67,43 +79,73 @@ def render_drift_text(report: DriftReport) -> str:
             labels = f" [{', '.join(finding.labels)}]" if finding.labels else ""
             lines.append(f"  ! {clean(finding.address)}{labels}")
             lines.extend(
-                f"      {f.field}: live {_value(f.before)}; git {_value(f.after)}" for f in finding.fields
+                f"      {clean(f.field)}: live {_value(f.live)}; git {_value(f.desired)}"
+                for f in finding.fields
             )
             if finding.message:
                 lines.append(f"      {clean(finding.message)}")
             if finding.source:
                 lines.append(f"      defined at {clean(finding.source)}")
         lines.append("")
-    if any("failover" in f.labels for f in report.findings):
-        lines.append(
-            "A failover label means live traffic was moved outside git, as in an emergency; nothing is"
-        )
-        lines.append("reverted automatically. Update git to match, or plan and apply to move traffic back.")
-        lines.append("")
+    if any(f.labels for f in report.findings):
+        lines += [_LABELS_NOTE, ""]
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
 
-def render_drift_markdown(report: DriftReport) -> str:
-    lines = ["## Amazon Connect drift", ""]
+def render_drift_markdown(report: DriftReport, *, limit: int = GITHUB_BODY_LIMIT) -> str:
+    """The report as Markdown of at most `limit` characters: rows are dropped from the end, with a
+    note saying how many, when the whole table does not fit."""
+    lines = [drift_title(report.instances), ""]
     if report.notes:
         lines += ["> [!WARNING]", *(f"> {mdsafe.text(note)}" for note in report.notes), ""]
-    lines += [f"**{summary(report)}**", ""]
+    lines += [f"**{mdsafe.text(summary(report))}**", ""]
     if not report.has_drift:
-        return "\n".join(lines)
-    if any("failover" in f.labels for f in report.findings):
-        lines += [
-            "> **failover**: live traffic was moved outside git. Nothing is reverted automatically.",
-            "",
-        ]
+        return _cut("\n".join(lines), limit)
+    if any(f.labels for f in report.findings):
+        lines += [f"> {mdsafe.text(_LABELS_NOTE)}", ""]
     lines += ["| finding | resource | labels | live → git |", "|---|---|---|---|"]
-    for finding in report.findings:
-        detail = "; ".join(f"{f.field}: {_md_value(f.before)} → {_md_value(f.after)}" for f in finding.fields)
-        detail = detail or mdsafe.text(finding.message)
-        labels = ", ".join(finding.labels)
-        resource = mdsafe.code(finding.address, table=True)
-        lines.append(f"| {finding.finding.value} | {resource} | {labels} | {detail} |")
-    return "\n".join(lines) + "\n"
+    head = "\n".join(lines) + "\n"
+    rows = [_row(finding) for finding in report.findings]
+    kept, used = 0, len(head)
+    while kept < len(rows) and used + len(rows[kept]) + len(_note(len(rows) - kept - 1, limit)) <= limit:
+        used += len(rows[kept])
+        kept += 1
+    note = _note(len(rows) - kept, limit) if kept < len(rows) else ""
+    return _cut(head + "".join(rows[:kept]) + note, limit)
+
+
+def drift_title(instances: Sequence[str]) -> str:
+    """The report's heading, naming its instances: the drift issue holds one report per instance."""
+    names = ", ".join(mdsafe.code(name) for name in instances)
+    return f"## Amazon Connect drift: {names}" if names else "## Amazon Connect drift"
+
+
+def _row(finding: Finding) -> str:
+    detail = "; ".join(
+        f"{mdsafe.text(f.field)}: {_md_value(f.live)} → {_md_value(f.desired)}" for f in finding.fields
+    )
+    detail = detail or mdsafe.text(finding.message)
+    labels = ", ".join(mdsafe.text(label) for label in finding.labels)
+    resource = mdsafe.code(finding.address, table=True)
+    return f"| {finding.finding.value} | {resource} | {labels} | {detail} |\n"
+
+
+def _note(left_out: int, limit: int) -> str:
+    if left_out <= 0:
+        return ""
+    return (
+        f"\n_{plural(left_out, 'more finding')} not shown, to fit the {limit:,}-character limit of a "
+        "GitHub issue: run `reconciler drift` for the whole report._\n"
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    """A last resort for limits smaller than the head: whole lines only."""
+    if len(text) <= limit:
+        return text
+    kept = text[:limit]
+    return kept[: kept.rfind("\n") + 1]
 
 
 def render_drift_json(report: DriftReport) -> str:
@@ -112,9 +154,10 @@ def render_drift_json(report: DriftReport) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def render_drift(report: DriftReport, fmt: str) -> str:
+def render_drift(report: DriftReport, fmt: str, *, limit: int = GITHUB_BODY_LIMIT) -> str:
+    """The report in `fmt` (text, markdown or json); `limit` applies to markdown only."""
     if fmt == "json":
         return render_drift_json(report)
     if fmt == "markdown":
-        return render_drift_markdown(report)
+        return render_drift_markdown(report, limit=limit)
     return render_drift_text(report)

@@ -43,15 +43,24 @@ from reconciler.render.values import (
 
 GITHUB_COMMENT_LIMIT = 65536
 MARKER = "<!-- connect-reconciler:plan -->"
+PLAN_TITLE = "## Amazon Connect plan"
 ARROW = "→"
 SHORT_VALUE = 40  # characters of a value shown in the table; the details show it whole
 LIST_CAP = 20  # resources per risk label, warnings and blocked changes listed in the head
 
 
-def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """The plan as Markdown of at most `limit` characters."""
-    doc = _Document(plan)
+def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, part: bool = False) -> str:
+    """The plan as Markdown of at most `limit` characters.
+
+    With `part`, the plan is one of several in a comment (`render.comment`): no marker (the comment
+    has one), a heading naming its instances, and `limit` is its share of the comment.
+    """
+    doc = _Document(plan, part=part)
     total = len(doc.order)
+    if _fitting(lambda i: doc.row(i) + doc.detail(i), total, limit) == total:
+        whole = doc.assemble(total, total, limit)
+        if len(whole) <= limit:  # the estimates below reserve room for a note it does not need
+            return whole
     # Rows and details are rendered lazily, in order, and only while they can still fit: a plan of
     # 50,000 changes costs what fits in one comment, not 50,000 details blocks.
     if _fitting(doc.row, total, limit) == total and len(doc.assemble(total, 0, limit)) <= limit:
@@ -108,10 +117,11 @@ class _Section:
 class _Document:
     """The comment's parts; table rows and details blocks are rendered on first use and kept."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, *, part: bool = False) -> None:
         summaries = summaries_by_name(plan)
+        self.part = part
         self.multi = len(instance_order(plan)) > 1
-        self.head = _head(plan, self.multi)
+        self.head = _head(plan, self.multi, part)
         self.footer = _footer(plan)
         self.sections: list[_Section] = []
         self.order: list[Change] = []  # changes in display order: by instance, then plan order
@@ -141,7 +151,9 @@ class _Document:
         total = len(self.order)
         shortened = rows < total or details < total
         out = [self.head]
-        if shortened:
+        if shortened and self.part:
+            out.append("_This plan is shortened to fit the comment: see the note at its end._\n\n")
+        elif shortened:
             out.append("_This comment is shortened to fit GitHub's size limit: see the note at the end._\n\n")
         for section in self.sections:
             out.append(section.header)
@@ -168,19 +180,28 @@ class _Document:
             left_out.append(f"all {plural(total, 'table row')}")
         elif rows < total:
             left_out.append(f"{total - rows} of {total} table rows")
+        budget = (
+            f"its {limit:,}-character share of this comment"
+            if self.part
+            else f"the {limit:,}-character limit of a GitHub comment"
+        )
         return (
             "---\n\n> [!NOTE]\n"
-            f"> Shortened to fit the {limit:,}-character limit of a GitHub comment: "
-            f"{' and '.join(left_out)} are not shown. The full plan is in the saved plan artifact "
-            "(`reconciler plan --out`), or run `reconciler plan --format text`.\n\n"
+            f"> Shortened to fit {budget}: {' and '.join(left_out)} are not shown. The full plan is in "
+            "the saved plan artifact (`reconciler plan --out`): `reconciler show PLANFILE` prints it, "
+            "or run `reconciler plan --format text`.\n\n"
         )
 
 
 _TABLE_HEAD = "| step | kind | resource | changes | risks |\n|---:|---|---|---|---|\n"
 
 
-def _head(plan: Plan, multi: bool) -> str:
-    out = [MARKER, "## Amazon Connect plan", ""]
+def _head(plan: Plan, multi: bool, part: bool) -> str:
+    if part:
+        names = ", ".join(md.code(name) for name in instance_order(plan))
+        out = [f"{PLAN_TITLE}: {names}" if names else PLAN_TITLE, ""]
+    else:
+        out = [MARKER, PLAN_TITLE, ""]
     notes = [note for note in (read_note(s) for s in plan.instances) if note]
     if notes:
         out += ["> [!WARNING]", *(f"> {md.text(note)}" for note in notes), ""]

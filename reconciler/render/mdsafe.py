@@ -7,7 +7,10 @@ user text therefore goes through exactly one of these, chosen by where it lands:
 
 - `code`: a code span, for names and values (GitHub shows it literally: no tags, links, emphasis
   or mentions), with a fence longer than any run of backticks inside, and `|` escaped in tables;
-- `text`: prose from the planner (warnings, reasons), with Markdown punctuation backslash-escaped;
+- `text`: prose from the planner (warnings, reasons), with Markdown punctuation backslash-escaped
+  and every word GitHub would turn into a link or a notification (an `@mention`, an email
+  address, a bare URL, an `#123` reference) put in a code span: a backslash does not stop those,
+  since GitHub finds them in the rendered text, after Markdown has removed the escapes;
 - `html_code`: inside raw HTML such as `<summary>`, where Markdown does not apply;
 - `json_block`: a request body in a fenced block no backtick run inside can close.
 
@@ -25,6 +28,11 @@ from reconciler.render.values import clean
 
 _PIPE = re.compile(r"(\\*)\|")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
+# Words GitHub links or notifies from after rendering: mentions and emails (`@`), references
+# (`#12`, `org/repo#12`), URLs with a scheme and `www.` autolinks. Words end at whitespace and at
+# `|`, so a code span made of one never holds a table's cell separator.
+_WORDS = re.compile(r"([\s|]+)")
+_LINKISH = re.compile(r"@|#\d|://|(?:^|[^\w.])www\.", re.IGNORECASE)
 
 
 def json_block(body: dict[str, Any]) -> list[str]:
@@ -74,8 +82,15 @@ def code(value: str, *, table: bool = False) -> str:
 
 
 def text(value: str) -> str:
-    """Free text (warnings, reasons) with Markdown and HTML punctuation escaped (`|` included)."""
-    return _MD_SPECIAL.sub(r"\\\1", clean(value).replace("&", "&amp;"))
+    """Free text (warnings, reasons) with Markdown and HTML punctuation escaped (`|` included), and
+    mentions, references and URLs shown literally in code spans, so they neither ping nor link."""
+    out = []
+    for word in _WORDS.split(clean(value)):
+        if _LINKISH.search(word):
+            out.append(code(word))
+        else:
+            out.append(_MD_SPECIAL.sub(r"\\\1", word.replace("&", "&amp;")))
+    return "".join(out)
 
 
 def html_code(value: str) -> str:

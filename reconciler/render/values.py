@@ -29,6 +29,7 @@ from urllib.parse import unquote
 from reconciler.planning.plan import Change, InstanceSummary, Kind, Plan, Risk
 
 _MISSING = object()
+DIRTY = "-dirty"  # after a plan's commit: the state directory had uncommitted changes
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -198,7 +199,10 @@ def display_path(path: str) -> str:
 
 
 def short_id(value: str) -> str:
-    """The first 12 characters of a digest or commit (after any `algorithm:` prefix), as in git."""
+    """The first 12 characters of a digest or commit (after any `algorithm:` prefix), as in git;
+    a commit's `-dirty` mark (uncommitted changes in the state directory) is kept."""
+    if value.endswith(DIRTY):
+        return short_id(value.removesuffix(DIRTY)) + DIRTY
     algorithm, _, digits = value.rpartition(":")
     return f"{algorithm}:{digits[:12]}" if algorithm else value[:12]
 

@@ -30,11 +30,11 @@ MILESTONES = [
     "$ reconciler plan --state-dir desired-state --detailed-exitcode",
     "No changes. Live state matches desired-state (9 unchanged).",
     "Plan: 0 to change, 9 unchanged, 0 blocked.",
-    # drift catches the change made outside git
+    # drift catches the difference from git
     "$ reconciler drift --state-dir desired-state",
     "  ! anycompany-demo/queue/Sales",
     '      callerIdName: live "Sales (temp)"; git "AnyCompany Sales Team"',
-    "Drift: 1 finding (1 changed).",
+    "Drift: 1 finding (1 differs).",
     # ... and an apply puts it back
     "Apply: 1 applied, 0 already, 0 failed, 0 stale, 0 skipped.",
     # a Region outage: plan and apply from the replica, then an empty plan once the source is back

@@ -1,4 +1,4 @@
-"""`reconciler drift`: every finding class, the failover label, the three formats, the exit codes.
+"""`reconciler drift`: every finding class, the plan's risk labels, the three formats, the exit codes.
 
 The scheduled drift check only reads: every test also checks that the emulator saw no write.
 """
@@ -28,6 +28,7 @@ from ..support.demo import (
     OVERFLOW_GROUP,
     QUEUES,
     WEST,
+    edit_yaml,
 )
 from .helpers import free_port, one_line_error, operations, write_calls, write_instance
 
@@ -92,7 +93,7 @@ def test_no_drift_in_json_and_markdown(applied: Emulator) -> None:
     code, data = drift_json()
     assert code == 0
     assert data == {
-        "format_version": 1,
+        "format_version": 2,
         "has_drift": False,
         "include_unmanaged": False,
         "instances": [INSTANCE],
@@ -103,7 +104,10 @@ def test_no_drift_in_json_and_markdown(applied: Emulator) -> None:
 
     code, out, _ = drift("--format", "markdown")
     assert code == 0
-    assert out == "## Amazon Connect drift\n\n**No drift: 9 managed resources match desired-state.**\n"
+    assert out == (
+        "## Amazon Connect drift: `anycompany-demo`\n\n"
+        "**No drift: 9 managed resources match desired-state.**\n"
+    )
     assert_read_only(applied)
 
 
@@ -113,40 +117,40 @@ def test_the_unapplied_demo_is_drift(demo_emulator: Emulator, state_dir: Path) -
     assert code == 2
     assert data["has_drift"] is True
     assert [(f["finding"], f["kind"], f["name"]) for f in data["findings"]] == [
-        ("changed", "queue", "Sales"),
-        ("changed", "queue", "Support"),
-        ("changed", "traffic-distribution", "anycompany-default"),
+        ("differs", "queue", "Sales"),
+        ("differs", "queue", "Support"),
+        ("differs", "traffic-distribution", "anycompany-default"),
     ]
     assert write_calls(demo_emulator) == []
 
 
-# --- changed outside git -------------------------------------------------------------------------
+# --- differs from git ---------------------------------------------------------------------------
 
 
-def test_a_managed_field_changed_outside_git(applied: Emulator) -> None:
+def test_a_managed_field_that_differs_from_git(applied: Emulator) -> None:
     applied.set_queue_caller_config(INSTANCE_ID, QUEUES["Sales"], name="Sales (temp)")
 
     code, out, err = drift()
 
     assert (code, err) == (2, "")
     assert out == (
-        "changed: changed outside git\n"
+        "differs: live differs from git\n"
         "  ! anycompany-demo/queue/Sales\n"
         '      callerIdName: live "Sales (temp)"; git "AnyCompany Sales Team"\n'
         f"      defined at {QUEUES_YAML}:9\n"
         "\n"
-        "Drift: 1 finding (1 changed).\n"
+        "Drift: 1 finding (1 differs).\n"
     )
     code, data = drift_json()
     assert code == 2
     assert data["has_drift"] is True
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["findings"] == [
         finding(
             "queue",
             "Sales",
-            "changed",
-            fields=[{"field": "callerIdName", "before": "Sales (temp)", "after": "AnyCompany Sales Team"}],
+            "differs",
+            fields=[{"field": "callerIdName", "live": "Sales (temp)", "desired": "AnyCompany Sales Team"}],
             source=f"{QUEUES_YAML}:9",
         )
     ]
@@ -168,10 +172,10 @@ def test_changed_numbers_and_flows_read_as_e164_and_flow_names(applied: Emulator
         finding(
             "queue",
             "Support",
-            "changed",
+            "differs",
             fields=[
-                {"field": "callerIdNumber", "before": "+12065550101", "after": "+18885550199"},
-                {"field": "whisperFlow", "before": "Default outbound", "after": "Support outbound whisper"},
+                {"field": "callerIdNumber", "live": "+12065550101", "desired": "+18885550199"},
+                {"field": "whisperFlow", "live": "Default outbound", "desired": "Support outbound whisper"},
             ],
             source=f"{QUEUES_YAML}:14",
         )
@@ -366,7 +370,14 @@ def test_unmanaged_groups_and_queues_only_with_the_flag(demo_emulator: Emulator,
     assert write_calls(demo_emulator) == []
 
 
-# --- failover --------------------------------------------------------------------------------------
+# --- risk labels: the plan's, from live to desired ------------------------------------------------
+
+
+def _plan_risks(name: str) -> list[str]:
+    result = invoke("plan", "--state-dir", "desired-state", "--format", "json")
+    assert result.exit_code == 0, result.output
+    risks: list[str] = next(c["risks"] for c in json.loads(result.stdout)["changes"] if c["name"] == name)
+    return risks
 
 
 @pytest.mark.parametrize(
@@ -376,9 +387,11 @@ def test_unmanaged_groups_and_queues_only_with_the_flag(demo_emulator: Emulator,
         ({EAST: 100, WEST: 0}, "live us-east-1 100%, us-west-2 0%"),
     ],
 )
-def test_a_failover_outside_git_is_labelled_and_nothing_is_written(
+def test_a_failover_made_in_the_console_reads_as_the_plan_would_move_it_back(
     applied: Emulator, telephony: dict[str, int], shown: str
 ) -> None:
+    """Live at 0/100 and git at 80/20: applying git is a traffic shift, not a failover, and the
+    report says so in the plan's words rather than guessing who moved the traffic."""
     applied.set_traffic_distribution(DEFAULT_GROUP, telephony=telephony)
 
     code, data = drift_json()
@@ -388,28 +401,58 @@ def test_a_failover_outside_git_is_labelled_and_nothing_is_written(
         finding(
             "traffic-distribution",
             "anycompany-default",
-            "changed",
-            fields=[{"field": "telephony", "before": telephony, "after": {EAST: 80, WEST: 20}}],
-            labels=["failover", "traffic-shift"],
+            "differs",
+            fields=[{"field": "telephony", "live": telephony, "desired": {EAST: 80, WEST: 20}}],
+            labels=["traffic-shift"],
             source=f"{INSTANCE_YAML}:14",
         )
     ]
+    assert data["findings"][0]["labels"] == _plan_risks("anycompany-default")
     code, out, _ = drift()
     assert code == 2
-    assert "  ! anycompany-demo/traffic-distribution/anycompany-default [failover, traffic-shift]\n" in out
+    assert "  ! anycompany-demo/traffic-distribution/anycompany-default [traffic-shift]\n" in out
     assert f"      telephony: {shown}; git us-east-1 80%, us-west-2 20%\n" in out
-    assert "nothing is\nreverted automatically" in out
+    assert "outside git" not in out and "Nothing is changed automatically" in out
     code, md, _ = drift("--format", "markdown")
     assert code == 2
-    assert "> **failover**: live traffic was moved outside git. Nothing is reverted automatically." in md
     assert (
-        "| changed | `anycompany-demo/traffic-distribution/anycompany-default` | failover, traffic-shift | "
+        "| differs | `anycompany-demo/traffic-distribution/anycompany-default` | traffic-shift | "
         f"telephony: {shown.removeprefix('live ')} → us-east-1 80%, us-west-2 20% |"
     ) in md
+    assert "outside git" not in md
 
     assert_read_only(applied)
     group = applied.state.to_dict()["instances"][0]["trafficDistributionGroups"][0]
-    assert group["telephony"] == telephony  # the failover is left in place
+    assert group["telephony"] == telephony  # the drift check moves nothing back
+
+
+def test_an_unapplied_failover_in_git_carries_the_failover_label_the_plan_gives(
+    applied: Emulator, state_dir: Path
+) -> None:
+    """Git moves every call to us-west-2 and the merge was never applied: the same difference,
+    labelled as the plan labels it (failover: applying git puts a Region at 0%)."""
+
+    def all_west(doc: dict[str, Any]) -> None:
+        group = doc["trafficDistributionGroups"]["anycompany-default"]
+        group["telephony"] = {EAST: 0, WEST: 100}
+
+    edit_yaml(state_dir / "anycompany-demo" / "instance.yaml", all_west)
+
+    code, data = drift_json()
+
+    assert code == 2
+    (found,) = data["findings"]
+    assert found["finding"] == "differs"
+    assert found["fields"][0] == {
+        "field": "telephony",
+        "live": {EAST: 80, WEST: 20},
+        "desired": {EAST: 0, WEST: 100},
+    }
+    assert found["labels"] == ["traffic-shift", "failover"] == _plan_risks("anycompany-default")
+    _, out, _ = drift()
+    assert "[traffic-shift, failover]" in out
+    assert "failover: a Region would go to 0% or 100% of calls" in out
+    assert_read_only(applied)
 
 
 def test_a_traffic_change_that_is_not_a_failover_has_no_failover_label(applied: Emulator) -> None:
@@ -420,7 +463,7 @@ def test_a_traffic_change_that_is_not_a_failover_has_no_failover_label(applied: 
     assert code == 2
     assert [f["labels"] for f in data["findings"]] == [["traffic-shift"]]
     _, out, _ = drift()
-    assert "failover" not in out
+    assert "[traffic-shift]" in out and "[failover" not in out and ", failover" not in out
 
 
 # --- formats, output file, errors --------------------------------------------------------------------
@@ -433,13 +476,13 @@ def test_markdown_is_a_table_with_live_and_git_values(applied: Emulator) -> None
 
     assert code == 2
     assert out == (
-        "## Amazon Connect drift\n"
+        "## Amazon Connect drift: `anycompany-demo`\n"
         "\n"
-        "**Drift: 1 finding (1 changed).**\n"
+        "**Drift: 1 finding (1 differs).**\n"
         "\n"
         "| finding | resource | labels | live → git |\n"
         "|---|---|---|---|\n"
-        "| changed | `anycompany-demo/queue/Sales` |  | "
+        "| differs | `anycompany-demo/queue/Sales` |  | "
         "callerIdName: `Sales \\| <temp>` → `AnyCompany Sales Team` |\n"
     )
 

@@ -31,6 +31,7 @@ from ..support.demo import (
     QUEUES,
     REPO,
     WEST,
+    copy_demo,
 )
 from .helpers import one_line_error, write_calls
 
@@ -363,3 +364,91 @@ def test_the_constants_match_the_demo_fixture() -> None:
     standard = {q.name for q in instance.queues if q.type == "STANDARD"}
     assert set(DEMO_QUEUES) == standard - {"Callbacks"}
     assert {g.name for g in instance.groups} == set(DEMO_GROUPS)
+
+
+# --- an instance the state directory already defines ---------------------------------------------
+
+OTHER_ID = "4a1b2c3d-0000-4000-8000-0000000000ff"
+
+
+@pytest.mark.parametrize(
+    ("name", "instance_id", "clash"),
+    [
+        ("anycompany-demo", OTHER_ID, "an instance named 'anycompany-demo'"),
+        ("demo", INSTANCE_ID, f"instance {INSTANCE_ID} (as 'anycompany-demo')"),
+        ("demo", f"arn:aws:connect:{EAST}:{ACCOUNT}:instance/{INSTANCE_ID.upper()}", None),
+    ],
+    ids=["same-name", "same-id", "same-id-as-arn"],
+)
+def test_export_refuses_an_instance_already_defined(
+    demo_emulator: Emulator, workdir: Path, name: str, instance_id: str, clash: str | None
+) -> None:
+    """Exporting it again would define it twice: the desired state would no longer load."""
+    copy_demo(workdir / "desired-state")
+    out = workdir / "exported"
+
+    result = export(out, name=name, instance_id=instance_id)
+
+    assert result.exit_code == 1
+    line = one_line_error(result)
+    where = "desired-state/anycompany-demo/instance.yaml:4"
+    if clash is not None:
+        assert line == (
+            f"error: {clash} is already defined at {where}: exporting it again would define it twice "
+            "in desired-state; edit that file, or pass --force to export anyway (and overwrite files "
+            "with --out)"
+        )
+    assert f"is already defined at {where}" in line
+    assert demo_emulator.calls() == []  # refused before any call to Connect
+    assert not out.exists()
+
+
+def test_force_exports_an_instance_already_defined(demo_emulator: Emulator, workdir: Path) -> None:
+    state = copy_demo(workdir / "desired-state")
+    target = state / "anycompany-demo"
+
+    result = invoke(
+        "export",
+        *("--instance-id", INSTANCE_ID, "--region", EAST, "--replica-region", WEST),
+        *("--name", "anycompany-demo", "--account-id", ACCOUNT, "--out", str(target), "--force"),
+    )
+
+    assert result.exit_code == 0, result.output
+    assert load(target / "instance.yaml")["instance"]["name"] == "anycompany-demo"
+    assert invoke("validate", "--state-dir", str(state)).exit_code == 0  # replaced, not doubled
+
+
+def test_export_checks_the_state_dir_it_is_given_and_writes_under_it(
+    demo_emulator: Emulator, workdir: Path
+) -> None:
+    copy_demo(workdir / "desired-state")  # the default folder defines the instance; this one does not
+    (workdir / "other").mkdir()
+    (workdir / "other" / "x.yaml").write_text(
+        yaml.safe_dump({"instance": {"name": "x", "id": OTHER_ID, "region": EAST, "replicaRegion": WEST}}),
+        encoding="utf-8",
+    )
+
+    result = invoke(
+        "export",
+        *("--instance-id", INSTANCE_ID, "--region", EAST, "--replica-region", WEST),
+        *("--name", "demo", "--state-dir", "other"),
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "wrote other/demo/instance.yaml\nwrote other/demo/queues.yaml\n"
+
+
+def test_export_into_a_state_dir_that_does_not_load_is_refused(
+    demo_emulator: Emulator, workdir: Path
+) -> None:
+    (workdir / "desired-state").mkdir()
+    (workdir / "desired-state" / "broken.yaml").write_text("queues: [\n", encoding="utf-8")
+
+    result = export(workdir / "out")
+
+    assert result.exit_code == 1
+    assert one_line_error(result) == (
+        "error: cannot tell whether 'demo' is already defined: desired-state has 1 problem(s) "
+        "(see `reconciler validate --state-dir desired-state`); pass --force to export anyway"
+    )
+    assert demo_emulator.calls() == []

@@ -154,6 +154,7 @@ def run_full_cycle(emu: Emulator, state: str, workdir: Path) -> tuple[set[str], 
         "x",
         "--out",
         str(workdir / "exported"),
+        "--force",  # the state directory defines this instance already: export it all the same
     )
     assert exported.exit_code == 0, exported.output
     reads |= set(operations(emu))

@@ -182,3 +182,109 @@ def test_the_matrix_comes_from_reconciler_targets(name: str) -> None:
     assert targets["outputs"]["matrix"] == "${{ steps.targets.outputs.matrix }}"
     step = next(s for s in targets["steps"] if s.get("id") == "targets")
     assert step["run"] == 'echo "matrix=$(reconciler targets --json)" >> "$GITHUB_OUTPUT"'
+
+
+# --- every job is bounded -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=NAMES)
+def test_every_job_has_a_timeout(path: Path) -> None:
+    """A hung job holds its runner, and an apply's concurrency slot, for GitHub's six hours."""
+    for job_id, job in load(path)["jobs"].items():
+        minutes = job.get("timeout-minutes")
+        assert isinstance(minutes, int) and 0 < minutes <= 120, f"{path.name}: {job_id}"
+
+
+# --- approve what you see --------------------------------------------------------------------------
+
+
+def job_script(job: dict[str, Any], command: str) -> str:
+    (script,) = [s["run"] for s in job["steps"] if command in s.get("run", "")]
+    assert isinstance(script, str)
+    return script
+
+
+def test_apply_on_merge_plans_first_then_applies_that_saved_plan_behind_the_approval() -> None:
+    workflow = load(WORKFLOWS / "apply.yml")
+    jobs = workflow["jobs"]
+    plan, apply = jobs["plan"], jobs["apply"]
+
+    # the plan: read-only role, no environment (so no approval is needed to see it), saved
+    assert "environment" not in plan
+    assert plan["permissions"] == {"contents": "read", "id-token": "write"}
+    assert "CONNECT_PLAN_ROLE_ARN" in str(plan["steps"]) and "CONNECT_APPLY_ROLE_ARN" not in str(plan)
+    planned = job_script(plan, "reconciler plan")
+    assert '--out "plans/$INSTANCE.plan.json"' in planned
+    assert '--changed-since "$BEFORE"' in planned
+    assert '>> "$GITHUB_STEP_SUMMARY"' in planned  # the approver reads the plan in the run summary
+    upload = next(s for s in plan["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert upload["with"]["name"] == "plan-${{ matrix.target.name }}"
+    assert upload["with"]["path"] == "plans/${{ matrix.target.name }}.plan.json"
+
+    # the apply: after the plan, in the protected environment, with that artifact, never planning
+    assert "plan" in apply["needs"]
+    assert apply["environment"] == "connect-production"
+    assert apply["concurrency"] == {
+        "group": "connect-apply-${{ matrix.target.name }}",
+        "cancel-in-progress": False,
+    }
+    download = next(
+        s for s in apply["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact@")
+    )
+    assert download["with"] == {"name": "plan-${{ matrix.target.name }}", "path": "plans"}
+    applied = job_script(apply, "reconciler apply")
+    assert 'reconciler apply "plans/$INSTANCE.plan.json" --auto-approve' in applied
+    assert "reconciler plan" not in str(apply) and "--changed-since" not in applied
+    assert '>> "$GITHUB_STEP_SUMMARY"' in applied
+
+    # the results reach the merged pull request
+    report = jobs["report"]
+    assert set(report["needs"]) >= {"apply"} and "always()" in report["if"]
+    assert report["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert "apply-results.js" in str(report["steps"])
+
+
+def test_only_jobs_in_the_protected_environment_can_reach_the_apply_role() -> None:
+    for path in FILES:
+        for job_id, job in load(path)["jobs"].items():
+            if "CONNECT_APPLY_ROLE_ARN" in str(job):
+                assert job.get("environment") == "connect-production", f"{path.name}: {job_id}"
+            if job.get("permissions", {}).get("id-token") == "write" and job.get("environment") is None:
+                assert "CONNECT_PLAN_ROLE_ARN" in str(job), f"{path.name}: {job_id}"
+
+
+def test_the_pull_request_comment_is_rendered_by_show_within_githubs_limit() -> None:
+    workflow = load(WORKFLOWS / "plan.yml")
+    comment = workflow["jobs"]["comment"]
+
+    rendered = job_script(comment, "reconciler show")
+    assert "reconciler show results/*.json --format markdown --max-chars 65000 > comment.md" in rendered
+    assert "missing-results" in rendered
+    script = next(s for s in comment["steps"] if str(s.get("uses", "")).startswith("actions/github-script@"))
+    assert "plan-comment.js" in script["with"]["script"]
+    assert ".slice(" not in str(workflow) and "65536" not in str(workflow)  # no cutting by hand
+    # plan errors reach the comment: the plan step runs after a failed login, and is uploaded
+    plan = workflow["jobs"]["plan"]
+    step = next(s for s in plan["steps"] if "reconciler plan" in s.get("run", ""))
+    assert step["if"] == "${{ !cancelled() }}" and "--format json" in step["run"]
+    assert comment["if"] == "${{ !cancelled() }}"
+
+
+def test_risk_labels_are_opt_in_through_a_repository_variable() -> None:
+    comment = load(WORKFLOWS / "plan.yml")["jobs"]["comment"]
+    script = next(s for s in comment["steps"] if str(s.get("uses", "")).startswith("actions/github-script@"))
+
+    assert script["env"]["LABELS"] == "${{ vars.CONNECT_PR_LABELS == 'true' }}"
+    assert "process.env.LABELS === 'true' ? 'labels.txt' : null" in script["with"]["script"]
+    assert "reconciler show results/*.json --labels > labels.txt" in job_script(comment, "--labels")
+
+
+def test_the_drift_issue_hears_of_every_instance_even_failed_ones() -> None:
+    workflow = load(WORKFLOWS / "drift.yml")
+    drift, issue = workflow["jobs"]["drift"], workflow["jobs"]["issue"]
+
+    step = next(s for s in drift["steps"] if "reconciler drift" in s.get("run", ""))
+    assert step["if"] == "${{ !cancelled() }}"
+    assert '"drift/$INSTANCE.exit"' in step["run"] and "--max-chars" in step["run"]
+    assert "success()" not in str(issue.get("if")) and "!cancelled()" in issue["if"]
+    assert "drift-issue.js" in str(issue["steps"])

@@ -46,9 +46,32 @@ def test_code_in_table_never_splits_a_cell(value: str) -> None:
 
 
 def test_text_escapes_markdown_and_html() -> None:
-    assert md.text("<b>x</b> | *y* _z_ [l](u) `c` ~s~ #1 !i & \\") == (
-        "\\<b\\>x\\</b\\> \\| \\*y\\* \\_z\\_ \\[l\\](u) \\`c\\` \\~s\\~ \\#1 \\!i &amp; \\\\"
+    assert md.text("<b>x</b> | *y* _z_ [l](u) `c` ~s~ # !i & \\") == (
+        "\\<b\\>x\\</b\\> \\| \\*y\\* \\_z\\_ \\[l\\](u) \\`c\\` \\~s\\~ \\# \\!i &amp; \\\\"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("ask @org/team now", "ask `@org/team` now"),
+        ("ping @octocat.", "ping `@octocat.`"),
+        ("mail ops@example.com", "mail `ops@example.com`"),
+        ("see https://evil.example/x?a=1", "see `https://evil.example/x?a=1`"),
+        ("[click](https://evil.example)", "`[click](https://evil.example)`"),
+        ("go to www.evil.example", "go to `www.evil.example`"),
+        ("fixes #12 and org/repo#3", "fixes `#12` and `org/repo#3`"),
+        ("a|@b|c", "a\\|`@b`\\|c"),
+        ("x`@y", "``x`@y``"),
+    ],
+)
+def test_text_shows_mentions_references_and_urls_literally(value: str, shown: str) -> None:
+    """GitHub links `@name`, `#12` and URLs in the rendered text, where backslashes are gone."""
+    assert md.text(value) == shown
+
+
+def test_text_leaves_ordinary_words_alone() -> None:
+    assert md.text("a www-like awww.x word, 50% and C# code") == "a www-like awww.x word, 50% and C\\# code"
 
 
 def test_html_code() -> None:
