@@ -21,13 +21,14 @@ from reconciler import __version__
 from reconciler.app import environment, git
 from reconciler.applying import journal as journals
 from reconciler.applying.applier import Applier
-from reconciler.applying.lock import held
+from reconciler.applying.lock import held, lock_key
 from reconciler.applying.reading import read_state, wait_for_groups
 from reconciler.applying.results import Report
 from reconciler.applying.rollback import rollback_plan
 from reconciler.applying.settings import Settings
 from reconciler.desired import loader
 from reconciler.desired.model import InstanceSpec
+from reconciler.desired.patterns import ACCOUNT_RE
 from reconciler.desired.state import DesiredState
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused
@@ -35,7 +36,7 @@ from reconciler.planning import changed_since as scope
 from reconciler.planning.drift import DriftReport, drift
 from reconciler.planning.export import export_documents
 from reconciler.planning.live import LiveState
-from reconciler.planning.plan import Plan, PlanMeta
+from reconciler.planning.plan import InstanceSummary, Plan, PlanMeta
 from reconciler.planning.planner import make_plan
 from reconciler.port import ConnectPort
 
@@ -122,7 +123,8 @@ class Run:
         if settings.dry_run:
             return Applier(self.port, None, settings, operation=operation).run(plan)
         with contextlib.ExitStack() as stack:
-            stack.enter_context(held(environment.lock_backend(lock), lock_keys(plan), operation))
+            keys = lock_keys(plan, self.port)
+            stack.enter_context(held(environment.lock_backend(lock), keys, operation))
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
             return Applier(self.port, journal, settings, operation=operation).run(plan)
 
@@ -167,14 +169,30 @@ def rollback_of(journal_file: str) -> Plan:
     return rollback_plan(journals.read(journal_file), journal_file)
 
 
-def lock_keys(plan: Plan) -> list[str]:
-    """One lock per instance the plan writes to, named by account, Region and instance ID."""
+def lock_keys(plan: Plan, port: ConnectPort | None = None) -> list[str]:
+    """One lock per instance the plan writes to, named by account, Region and instance ID.
+
+    The account is the one the instance block writes (`accountId`, an instance ARN), else the one
+    the live read learned from the ARNs it read (a saved plan carries it), else the account of the
+    instance's credentials (STS, through `port`'s sessions when it is the boto3 port). An apply
+    must never take a lock another apply on the same instance would not see.
+    """
     names = {c.instance for c in plan.updates}
     return [
-        f"connect-reconciler/{i.spec.account or '-'}/{i.spec.region}/{i.spec.instance_id}"
+        lock_key(_account(i, port), i.spec.region, i.spec.instance_id)
         for i in plan.instances
         if i.name in names
     ]
+
+
+def _account(instance: InstanceSummary, port: ConnectPort | None) -> str:
+    for known in (instance.spec.account, instance.account):
+        if known and ACCOUNT_RE.fullmatch(known):
+            return known
+    from reconciler.connect import Connect
+    from reconciler.connect.identity import caller_account
+
+    return caller_account(instance.spec, port.factory if isinstance(port, Connect) else None)
 
 
 def instance_spec(fields: dict[str, str]) -> InstanceSpec:

@@ -6,9 +6,14 @@ holds the lock, since when, and until when. Locks expire (a killed CI job must n
 one forever), a lock file whose process is gone from this machine is taken over at once, and a
 running apply renews its lock in the background well before it expires.
 
-Backends: a lock file per instance under `.reconciler/locks/` (the default, for one machine), or a
-DynamoDB table with conditional writes (`--lock dynamodb://TABLE`, for CI runners on many machines,
-the way Terraform's S3 backend locks); that one lives in `reconciler.connect.dynamolock`.
+The lock is named by what identifies the instance, its account, Region and instance ID
+(`lock_key`), never by how a desired state happens to write it: with `accountId` or without it,
+from one clone of the repository or another, an apply on one instance takes the same lock.
+
+Backends: a lock file per instance in one folder per machine (`reconciler.applying.lockfile`, the
+default), or a DynamoDB table with conditional writes (`--lock dynamodb://TABLE`, for CI runners on
+many machines, the way Terraform's S3 backend locks), which lives in
+`reconciler.connect.dynamolock` because it uses boto3.
 """
 
 from __future__ import annotations
@@ -17,21 +22,23 @@ import contextlib
 import dataclasses
 import datetime as dt
 import getpass
-import json
 import os
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Protocol
 
 from reconciler.errors import ReconcilerError
 
 DEFAULT_TTL = 900.0
-DEFAULT_DIR = ".reconciler/locks"
+
+
+def lock_key(account: str, region: str, instance_id: str) -> str:
+    """The name of an instance's lock: its account, its (source) Region and its instance ID."""
+    return f"connect-reconciler/{account}/{region}/{instance_id.lower()}"
 
 
 @dataclass(frozen=True)
@@ -90,89 +97,6 @@ def new_info(key: str, operation: str, ttl: float, now: float | None = None) -> 
     return LockInfo(
         key, owner, uuid.uuid4().hex, operation, start, start + ttl, socket.gethostname(), os.getpid()
     )
-
-
-class FileBackend:
-    """Lock files created with O_EXCL; an expired lock is broken by an atomic rename first."""
-
-    def __init__(self, folder: str = DEFAULT_DIR) -> None:
-        self.folder = Path(folder)
-
-    def _path(self, key: str) -> Path:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
-        return self.folder / f"{safe}.lock"
-
-    def acquire(self, info: LockInfo, now: float) -> None:
-        path = self._path(info.key)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            # Publish a complete file with link(): it fails if the lock exists, and nobody can
-            # ever read a half-written lock (an empty one would look expired and be broken).
-            tmp = self.folder / f".{path.name}.{info.token}"
-            tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
-        except OSError as exc:
-            raise ReconcilerError(f"cannot write in the lock folder {self.folder}: {exc.strerror}") from None
-        try:
-            for _ in range(3):
-                try:
-                    os.link(tmp, path)
-                    return
-                except FileExistsError:
-                    held = self._read(path)
-                    # A killed apply on this machine leaves its lock behind: it need not expire.
-                    if held is not None and held.expires_at > now and not held.holder_is_gone():
-                        raise LockHeld(held, str(path)) from None
-                    self._break(path, now)
-            raise ReconcilerError(f"could not take the lock {path}: it keeps changing hands")
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-
-    def renew(self, info: LockInfo) -> bool:
-        path = self._path(info.key)
-        held = self._read(path)
-        if held is None or held.token != info.token:
-            return False
-        tmp = self.folder / f".{path.name}.renew-{info.token}"
-        tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
-        os.replace(tmp, path)
-        return True
-
-    def release(self, info: LockInfo) -> None:
-        path = self._path(info.key)
-        held = self._read(path)
-        if held is not None and held.token == info.token:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-
-    @staticmethod
-    def _read(path: Path) -> LockInfo | None:
-        try:
-            return LockInfo(**json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, TypeError):
-            # Not ours to read (locks are published whole): expired once it is a minute old.
-            try:
-                age_limit = path.stat().st_mtime + 60
-            except OSError:
-                age_limit = 0.0
-            return LockInfo(str(path), "an unreadable lock file", "", "unknown", 0.0, age_limit)
-
-    def _break(self, path: Path, now: float) -> None:
-        """Move an expired lock aside; if what was moved turns out to be live, put it back."""
-        stale = path.with_name(f".{path.name}.stale-{uuid.uuid4().hex}")
-        try:
-            os.rename(path, stale)  # only one of several breakers gets the file
-        except FileNotFoundError:
-            return
-        moved = self._read(stale)
-        if moved is not None and moved.expires_at > now and not moved.holder_is_gone():
-            # Another process took the lock between our read and the rename: restore it.
-            with contextlib.suppress(FileExistsError, FileNotFoundError):
-                os.link(stale, path)
-        with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
 
 
 @contextlib.contextmanager
