@@ -19,16 +19,16 @@ from pydantic import ValidationError
 
 from reconciler import __version__
 from reconciler.app import environment, git
+from reconciler.app.locking import LockedWrites, lock_keys
 from reconciler.applying import journal as journals
 from reconciler.applying.applier import Applier
-from reconciler.applying.lock import held, lock_key
+from reconciler.applying.lock import held
 from reconciler.applying.reading import read_state, wait_for_groups
 from reconciler.applying.results import Report
 from reconciler.applying.rollback import rollback_plan
 from reconciler.applying.settings import Settings
 from reconciler.desired import loader
 from reconciler.desired.model import InstanceSpec
-from reconciler.desired.patterns import ACCOUNT_RE
 from reconciler.desired.state import DesiredState
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused
@@ -36,11 +36,21 @@ from reconciler.planning import changed_since as scope
 from reconciler.planning.drift import DriftReport, drift
 from reconciler.planning.export import export_documents
 from reconciler.planning.live import LiveState
-from reconciler.planning.plan import InstanceSummary, Plan, PlanMeta
+from reconciler.planning.plan import Plan, PlanMeta
 from reconciler.planning.planner import make_plan
 from reconciler.port import ConnectPort
 
 DEFAULT_STATE_DIR = "desired-state"
+
+__all__ = [
+    "DEFAULT_STATE_DIR",
+    "Run",
+    "instance_spec",
+    "load_desired",
+    "lock_keys",
+    "rollback_of",
+    "saved_plan",
+]
 
 
 class Run:
@@ -124,9 +134,14 @@ class Run:
             return Applier(self.port, None, settings, operation=operation).run(plan)
         with contextlib.ExitStack() as stack:
             keys = lock_keys(plan, self.port)
-            stack.enter_context(held(environment.lock_backend(lock), keys, operation))
+            locks = stack.enter_context(held(environment.lock_backend(lock), keys, operation))
+            # A run that lost its lock writes nothing more: the applier asks before each write
+            # (`settings.before_write`), and the port refuses a write anyway.
+            previous, settings.before_write = settings.before_write, locks.check
+            stack.callback(setattr, settings, "before_write", previous)
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
-            return Applier(self.port, journal, settings, operation=operation).run(plan)
+            port = LockedWrites(self.port, locks.check)
+            return Applier(port, journal, settings, operation=operation).run(plan)
 
 
 def load_desired(state_dir: str, instance: str | None = None) -> DesiredState:
@@ -167,32 +182,6 @@ def saved_plan(planfile: str, state_dir: str | None) -> Plan:
 def rollback_of(journal_file: str) -> Plan:
     """The plan restoring what a journalled apply changed; it carries the instances it names."""
     return rollback_plan(journals.read(journal_file), journal_file)
-
-
-def lock_keys(plan: Plan, port: ConnectPort | None = None) -> list[str]:
-    """One lock per instance the plan writes to, named by account, Region and instance ID.
-
-    The account is the one the instance block writes (`accountId`, an instance ARN), else the one
-    the live read learned from the ARNs it read (a saved plan carries it), else the account of the
-    instance's credentials (STS, through `port`'s sessions when it is the boto3 port). An apply
-    must never take a lock another apply on the same instance would not see.
-    """
-    names = {c.instance for c in plan.updates}
-    return [
-        lock_key(_account(i, port), i.spec.region, i.spec.instance_id)
-        for i in plan.instances
-        if i.name in names
-    ]
-
-
-def _account(instance: InstanceSummary, port: ConnectPort | None) -> str:
-    for known in (instance.spec.account, instance.account):
-        if known and ACCOUNT_RE.fullmatch(known):
-            return known
-    from reconciler.connect import Connect
-    from reconciler.connect.identity import caller_account
-
-    return caller_account(instance.spec, port.factory if isinstance(port, Connect) else None)
 
 
 def instance_spec(fields: dict[str, str]) -> InstanceSpec:

@@ -67,12 +67,8 @@ class LockInfo:
         return False
 
     def describe(self) -> str:
-        def when(t: float) -> str:
-            return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds")
-
-        return (
-            f"{self.owner} ({self.operation}) since {when(self.acquired_at)}, expires {when(self.expires_at)}"
-        )
+        since, until = _when(self.acquired_at), _when(self.expires_at)
+        return f"{self.owner} ({self.operation}) since {since}, expires {until}"
 
 
 class LockHeld(ReconcilerError):
@@ -84,10 +80,37 @@ class LockHeld(ReconcilerError):
         self.info = info
 
 
+class LockLost(ReconcilerError):
+    """The lock an apply held is no longer its own: it must not write any more."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"{reason}; this run stops writing (its journal records what it did): see who holds the "
+            "lock (reconciler unlock INSTANCE shows it), then plan again"
+        )
+        self.reason = reason
+
+
 class Backend(Protocol):
-    def acquire(self, info: LockInfo, now: float) -> None: ...
-    def renew(self, info: LockInfo) -> bool: ...
-    def release(self, info: LockInfo) -> None: ...
+    def acquire(self, info: LockInfo, now: float) -> None:
+        """Take the lock `info` describes, or raise `LockHeld` naming who holds it."""
+        ...
+
+    def renew(self, info: LockInfo) -> bool:
+        """Store `info`'s later expiry, if `info.token` still holds the lock (else False)."""
+        ...
+
+    def release(self, info: LockInfo) -> None:
+        """Remove the lock, if `info.token` still holds it."""
+        ...
+
+    def read(self, key: str) -> LockInfo | None:
+        """The lock on `key` as stored now, None when nothing holds it."""
+        ...
+
+    def where(self, key: str) -> str:
+        """Where the lock on `key` lives, for messages (a file, a table and key)."""
+        ...
 
 
 def new_info(key: str, operation: str, ttl: float, now: float | None = None) -> LockInfo:
@@ -99,35 +122,115 @@ def new_info(key: str, operation: str, ttl: float, now: float | None = None) -> 
     )
 
 
-@contextlib.contextmanager
-def held(
-    backend: Backend, keys: list[str], operation: str, ttl: float = DEFAULT_TTL
-) -> Iterator[list[LockInfo]]:
-    """Hold locks on every key (sorted, so two runs never deadlock), renewed until the block ends."""
-    taken: list[LockInfo] = []
-    stop = threading.Event()
-    try:
+class HeldLocks:
+    """The locks one run holds: renewed in the background until released; `check()` before writing.
+
+    A renewal that fails, a lock removed by someone, or one another run holds now (it expired and
+    was taken over, or was overwritten) means this run may no longer be alone on the instance:
+    `check()` then raises `LockLost`, and keeps raising it. It reads the lock where it lives, so a
+    change made there is seen at the next write, not at the next renewal.
+    """
+
+    def __init__(self, backend: Backend, operation: str, ttl: float = DEFAULT_TTL) -> None:
+        self.backend = backend
+        self.operation = operation
+        self.ttl = ttl
+        self.infos: list[LockInfo] = []
+        self._guard = threading.Lock()  # one renewal or check at a time: writes run side by side
+        self._lost: str | None = None
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def take(self, keys: list[str]) -> None:
+        """Take every key (sorted, so two runs never deadlock) and keep them renewed."""
+        self._renewer = threading.Thread(target=self._renew_all, daemon=True, name="lock-renew")
+        self._renewer.start()
         for key in sorted(set(keys)):
-            info = new_info(key, operation, ttl)
-            backend.acquire(info, time.time())
-            taken.append(info)
-        renewer = threading.Thread(
-            target=_renew, args=(backend, taken, ttl, stop), daemon=True, name="lock-renew"
-        )
-        renewer.start()
-        yield taken
+            info = new_info(key, self.operation, self.ttl)
+            self.backend.acquire(info, time.time())
+            with self._guard:
+                self.infos.append(info)
+
+    def check(self) -> None:
+        """Raise `LockLost` unless every lock is still this run's and will not expire soon."""
+        with self._guard:
+            if self._lost is None:
+                self._lost = self._confirm()
+            if self._lost is not None:
+                raise LockLost(self._lost)
+
+    def ok(self) -> bool:
+        """Whether every lock is still this run's (what `check()` raises about, as a boolean)."""
+        try:
+            self.check()
+        except LockLost:
+            return False
+        return True
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=30)  # never renew a lock after it is released
+        with self._guard:
+            for info in self.infos:
+                with contextlib.suppress(Exception):  # not ours any more, or gone: it expires
+                    self.backend.release(info)
+
+    def _confirm(self) -> str | None:
+        now = time.time()
+        for index, info in enumerate(self.infos):
+            try:
+                current = self.backend.read(info.key)
+            except ReconcilerError as exc:
+                return f"cannot confirm the lock {info.key} is still held: {exc}"
+            if current is None:
+                return f"the lock {info.key} was removed ({self.backend.where(info.key)})"
+            if current.token != info.token:
+                return f"the lock {info.key} is now held by {current.describe()}"
+            if now + self.ttl / 3 > info.expires_at:  # renewal overdue (a suspended process?)
+                reason = self._renew(index, now)
+                if reason is not None:
+                    return reason
+        return None
+
+    def _renew(self, index: int, now: float) -> str | None:
+        """Renew one lock (under the guard); why it failed, or None."""
+        info = self.infos[index]
+        if now >= info.expires_at:  # anyone may have taken it meanwhile: never renew it now
+            return f"the lock {info.key} expired at {_when(info.expires_at)} before it was renewed"
+        fresh = dataclasses.replace(info, expires_at=now + self.ttl)
+        try:
+            renewed = self.backend.renew(fresh)
+        except Exception as exc:
+            detail = exc if isinstance(exc, ReconcilerError) else f"{type(exc).__name__}: {exc}"
+            return f"renewing the lock {info.key} failed ({detail})"
+        if not renewed:
+            return f"renewing the lock {info.key} failed: it is no longer held by this run"
+        self.infos[index] = fresh
+        return None
+
+    def _renew_all(self) -> None:
+        while not self._stop.wait(self.ttl / 3):
+            with self._guard:
+                if self._lost is not None:
+                    return
+                now = time.time()
+                for index in range(len(self.infos)):
+                    self._lost = self._renew(index, now)
+                    if self._lost is not None:
+                        return
+
+
+@contextlib.contextmanager
+def held(backend: Backend, keys: list[str], operation: str, ttl: float = DEFAULT_TTL) -> Iterator[HeldLocks]:
+    """Hold locks on every key, renewed until the block ends; check them before each write."""
+    locks = HeldLocks(backend, operation, ttl)
+    try:
+        locks.take(keys)
+        yield locks
     finally:
-        stop.set()
-        for info in taken:
-            with contextlib.suppress(Exception):
-                backend.release(info)
+        locks.release()
 
 
-def _renew(backend: Backend, taken: list[LockInfo], ttl: float, stop: threading.Event) -> None:
-    while not stop.wait(ttl / 3):
-        for index, info in enumerate(taken):
-            now = time.time()
-            fresh = dataclasses.replace(info, expires_at=now + ttl)
-            with contextlib.suppress(Exception):
-                if backend.renew(fresh):
-                    taken[index] = fresh
+def _when(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds")

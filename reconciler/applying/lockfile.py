@@ -38,6 +38,12 @@ class FileBackend:
     def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
         self.folder = Path(folder) if folder is not None else default_folder()
 
+    def read(self, key: str) -> LockInfo | None:
+        return self._read(self._path(key))
+
+    def where(self, key: str) -> str:
+        return str(self._path(key))
+
     def _path(self, key: str) -> Path:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
         return self.folder / f"{safe}.lock"

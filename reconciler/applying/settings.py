@@ -3,7 +3,9 @@
 Defaults suit real Connect: a busy group is waited for up to five minutes, writes are read back
 for up to two minutes with backoff (reads are eventually consistent), and once the refresh is
 30 s old each resource is read again right before its write. Tests shorten the waits and inject
-`sleep`; the CLI sets `on_result` to print progress.
+`sleep`; the CLI sets `on_result` to print progress. `before_write` is called right before each
+write is journalled and sent; it raises (the apply lock's `check()`: `LockLost`) when the run
+must not write any more.
 """
 
 from __future__ import annotations
@@ -28,3 +30,4 @@ class Settings:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     on_result: Callable[[Result, int, int], None] = field(default=lambda r, i, n: None)
+    before_write: Callable[[], None] = field(default=lambda: None)

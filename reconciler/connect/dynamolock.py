@@ -43,7 +43,7 @@ class DynamoBackend:
             held = self._get(info.key)
             if held is None:
                 raise ReconcilerError(f"lock {info.key} changed hands while being taken; try again") from None
-            raise LockHeld(held, f"DynamoDB table {self.table}, LockID {info.key}") from None
+            raise LockHeld(held, self.where(info.key)) from None
 
     def renew(self, info: LockInfo) -> bool:
         try:
@@ -54,8 +54,10 @@ class DynamoBackend:
                 ExpressionAttributeNames={"#t": "Token"},
                 ExpressionAttributeValues={":token": {"S": info.token}},
             )
-        except ClientError:
-            return False
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False  # another token holds it now, or nobody does
+            raise self._error("renew", exc) from None
         return True
 
     def release(self, info: LockInfo) -> None:
@@ -70,6 +72,12 @@ class DynamoBackend:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise self._error("release", exc) from None
+
+    def read(self, key: str) -> LockInfo | None:
+        return self._get(key)
+
+    def where(self, key: str) -> str:
+        return f"DynamoDB table {self.table}, LockID {key}"
 
     def _get(self, key: str) -> LockInfo | None:
         try:

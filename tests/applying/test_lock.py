@@ -77,7 +77,7 @@ def test_racing_acquirers_get_exactly_one_lock(tmp_path: Path) -> None:
 def test_held_renews_and_releases(tmp_path: Path) -> None:
     backend = FileBackend(str(tmp_path))
     with held(backend, [KEY], "apply", ttl=0.3) as taken:
-        first_expiry = taken[0].expires_at
+        first_expiry = taken.infos[0].expires_at
         time.sleep(0.5)  # past the first expiry: the renewer must have extended it
         on_disk = json.loads(next(tmp_path.glob("*.lock")).read_text())
         assert on_disk["expires_at"] > first_expiry

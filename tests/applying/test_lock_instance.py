@@ -74,7 +74,7 @@ def test_an_apply_without_account_id_is_refused_while_one_with_it_holds_the_lock
     state = without_account(copy_demo(tmp_path / "without"))
     with held(lock_backend("file"), lock_keys(written), "apply") as lock:
         result = invoke("apply", "--state-dir", str(state), "--auto-approve", "--journal", "j.jsonl")
-        holder = lock[0].owner
+        holder = lock.infos[0].owner
     assert result.exit_code == 1
     assert f"is locked by {holder} (apply)" in result.stderr
     assert writes(emu) == []
