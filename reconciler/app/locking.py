@@ -10,11 +10,13 @@ same instance would not see, so an account nobody can tell is an error, not a gu
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from reconciler.applying.lock import lock_key
+from reconciler.applying.lock import Backend, LockInfo, lock_key
 from reconciler.desired.model import InstanceSpec
 from reconciler.desired.patterns import ACCOUNT_RE
+from reconciler.errors import ReconcilerError
 from reconciler.planning.live import Distribution, LiveInstance, LiveQueue
 from reconciler.planning.plan import InstanceSummary, Plan
 from reconciler.port import ConnectPort
@@ -49,6 +51,33 @@ def spec_account(spec: InstanceSpec, port: ConnectPort | None = None) -> str:
     from reconciler.connect.identity import caller_account
 
     return caller_account(spec, port.factory if isinstance(port, Connect) else None)
+
+
+@dataclass(frozen=True)
+class InstanceLock:
+    """An instance's apply lock, where it lives, and who holds it (None: nobody)."""
+
+    instance: str
+    key: str
+    where: str
+    holder: LockInfo | None
+    backend: Backend
+
+
+def instance_lock(spec: InstanceSpec, backend: Backend, port: ConnectPort | None = None) -> InstanceLock:
+    """The lock an apply on `spec`'s instance takes, as it is now (`reconciler unlock` shows it)."""
+    key = lock_key(spec_account(spec, port), spec.region, spec.instance_id)
+    return InstanceLock(spec.name, key, backend.where(key), backend.read(key), backend)
+
+
+def remove_lock(found: InstanceLock) -> None:
+    """Remove the lock `found` shows, only if the holder shown still holds it."""
+    token = found.holder.token if found.holder is not None else None
+    if not found.backend.remove(found.key, token):
+        raise ReconcilerError(
+            f"the lock of {found.instance} changed hands or was removed meanwhile; nothing was removed "
+            f"({found.where}): run reconciler unlock again to see who holds it now"
+        )
 
 
 class LockedWrites:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -19,10 +19,10 @@ from pydantic import ValidationError
 
 from reconciler import __version__
 from reconciler.app import environment, git
-from reconciler.app.locking import LockedWrites, lock_keys
+from reconciler.app.locking import InstanceLock, LockedWrites, instance_lock, lock_keys, remove_lock
 from reconciler.applying import journal as journals
 from reconciler.applying.applier import Applier
-from reconciler.applying.lock import held
+from reconciler.applying.lock import LockInfo, held
 from reconciler.applying.reading import read_state, wait_for_groups
 from reconciler.applying.results import Report
 from reconciler.applying.rollback import rollback_plan
@@ -127,14 +127,29 @@ class Run:
     # --- applying ---------------------------------------------------------------------------
 
     def apply(
-        self, plan: Plan, *, settings: Settings, journal_path: str | None, lock: str, operation: str
+        self,
+        plan: Plan,
+        *,
+        settings: Settings,
+        journal_path: str | None,
+        lock: str,
+        operation: str,
+        lock_timeout: float = 0.0,
+        on_lock_wait: Callable[[LockInfo], None] | None = None,
     ) -> Report:
-        """Apply (or roll back) under the per-instance lock, journalled; a dry run takes neither."""
+        """Apply (or roll back) under the per-instance lock, journalled; a dry run takes neither.
+
+        A lock held by another run is waited for up to `lock_timeout` seconds (`on_lock_wait` is
+        told whom it waits for), then refused naming the holder.
+        """
         if settings.dry_run:
             return Applier(self.port, None, settings, operation=operation).run(plan)
         with contextlib.ExitStack() as stack:
             keys = lock_keys(plan, self.port)
-            locks = stack.enter_context(held(environment.lock_backend(lock), keys, operation))
+            backend = environment.lock_backend(lock)
+            locks = stack.enter_context(
+                held(backend, keys, operation, timeout=lock_timeout, on_wait=on_lock_wait)
+            )
             # A run that lost its lock writes nothing more: the applier asks before each write
             # (`settings.before_write`), and the port refuses a write anyway.
             previous, settings.before_write = settings.before_write, locks.check
@@ -142,6 +157,17 @@ class Run:
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
             port = LockedWrites(self.port, locks.check)
             return Applier(port, journal, settings, operation=operation).run(plan)
+
+    # --- the lock ---------------------------------------------------------------------------
+
+    def lock_of(self, state_dir: str, instance: str, lock: str) -> InstanceLock:
+        """The apply lock of one instance of the desired state, and who holds it now."""
+        spec = load_desired(state_dir, instance).instances[0].spec
+        return instance_lock(spec, environment.lock_backend(lock), self.port)
+
+    def unlock(self, found: InstanceLock) -> None:
+        """Remove the lock `found` shows, if its holder still holds it (else a clear error)."""
+        remove_lock(found)
 
 
 def load_desired(state_dir: str, instance: str | None = None) -> DesiredState:

@@ -23,17 +23,20 @@ import dataclasses
 import datetime as dt
 import getpass
 import os
+import random
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from reconciler.errors import ReconcilerError
 
 DEFAULT_TTL = 900.0
+POLL_FIRST = 0.5  # seconds between tries for a held lock, doubling up to POLL_MAX
+POLL_MAX = 10.0
 
 
 def lock_key(account: str, region: str, instance_id: str) -> str:
@@ -72,12 +75,15 @@ class LockInfo:
 
 
 class LockHeld(ReconcilerError):
-    def __init__(self, info: LockInfo, where: str) -> None:
+    def __init__(self, info: LockInfo, where: str, *, waited: float = 0.0) -> None:
+        after = f" after waiting {waited:g}s" if waited else ""
         super().__init__(
-            f"{info.key} is locked by {info.describe()}; another apply is running. "
-            f"Wait for it, or if it is gone, let the lock expire or remove it ({where})"
+            f"{info.key} is locked by {info.describe()}; another apply is running{after}. Wait for it "
+            f"(--lock-timeout SECONDS), or, if it is gone, let the lock expire or remove it with "
+            f"reconciler unlock ({where})"
         )
         self.info = info
+        self.where = where
 
 
 class LockLost(ReconcilerError):
@@ -112,6 +118,10 @@ class Backend(Protocol):
         """Where the lock on `key` lives, for messages (a file, a table and key)."""
         ...
 
+    def remove(self, key: str, token: str | None) -> bool:
+        """Remove the lock on `key` if `token` still holds it (`reconciler unlock`); whether it did."""
+        ...
+
 
 def new_info(key: str, operation: str, ttl: float, now: float | None = None) -> LockInfo:
     start = time.time() if now is None else now
@@ -140,16 +150,44 @@ class HeldLocks:
         self._lost: str | None = None
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
+        self.sleep: Callable[[float], None] = time.sleep
 
-    def take(self, keys: list[str]) -> None:
-        """Take every key (sorted, so two runs never deadlock) and keep them renewed."""
+    def take(
+        self, keys: list[str], *, timeout: float = 0.0, on_wait: Callable[[LockInfo], None] | None = None
+    ) -> None:
+        """Take every key (sorted, so two runs never deadlock) and keep them renewed.
+
+        A key someone holds is waited for, polling with backoff, for up to `timeout` seconds in
+        all; `on_wait` is told of each holder waited for. Then `LockHeld` names the holder.
+        """
         self._renewer = threading.Thread(target=self._renew_all, daemon=True, name="lock-renew")
         self._renewer.start()
+        deadline = time.monotonic() + timeout
         for key in sorted(set(keys)):
-            info = new_info(key, self.operation, self.ttl)
-            self.backend.acquire(info, time.time())
+            info = self._take(key, deadline, timeout, on_wait)
             with self._guard:
                 self.infos.append(info)
+
+    def _take(
+        self, key: str, deadline: float, timeout: float, on_wait: Callable[[LockInfo], None] | None
+    ) -> LockInfo:
+        delay, announced = POLL_FIRST, ""
+        while True:
+            info = new_info(key, self.operation, self.ttl)
+            try:
+                self.backend.acquire(info, time.time())
+                return info
+            except LockHeld as refused:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    if not timeout:
+                        raise
+                    raise LockHeld(refused.info, refused.where, waited=timeout) from None
+                if on_wait is not None and refused.info.token != announced:
+                    announced = refused.info.token
+                    on_wait(refused.info)
+            self.sleep(min(left, delay * random.uniform(0.8, 1.2)))
+            delay = min(delay * 2, POLL_MAX)
 
     def check(self) -> None:
         """Raise `LockLost` unless every lock is still this run's and will not expire soon."""
@@ -222,11 +260,21 @@ class HeldLocks:
 
 
 @contextlib.contextmanager
-def held(backend: Backend, keys: list[str], operation: str, ttl: float = DEFAULT_TTL) -> Iterator[HeldLocks]:
-    """Hold locks on every key, renewed until the block ends; check them before each write."""
+def held(
+    backend: Backend,
+    keys: list[str],
+    operation: str,
+    ttl: float = DEFAULT_TTL,
+    *,
+    timeout: float = 0.0,
+    on_wait: Callable[[LockInfo], None] | None = None,
+) -> Iterator[HeldLocks]:
+    """Hold locks on every key, renewed until the block ends; check them before each write.
+
+    A held key is waited for up to `timeout` seconds (see `HeldLocks.take`)."""
     locks = HeldLocks(backend, operation, ttl)
     try:
-        locks.take(keys)
+        locks.take(keys, timeout=timeout, on_wait=on_wait)
         yield locks
     finally:
         locks.release()

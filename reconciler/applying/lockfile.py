@@ -44,6 +44,26 @@ class FileBackend:
     def where(self, key: str) -> str:
         return str(self._path(key))
 
+    def remove(self, key: str, token: str | None) -> bool:
+        """Move the lock aside, then delete it if `token` held it; else put it back."""
+        path = self._path(key)
+        aside = path.with_name(f".{path.name}.unlock-{uuid.uuid4().hex}")
+        try:
+            os.rename(path, aside)  # atomic: whoever holds the lock now, we now hold the file
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise ReconcilerError(f"cannot remove the lock {path}: {exc.strerror or exc}") from None
+        moved = self._read(aside)
+        if moved is not None and moved.token == token:
+            aside.unlink()
+            return True
+        with contextlib.suppress(FileExistsError, FileNotFoundError):
+            os.link(aside, path)  # someone else's lock (taken meanwhile): put it back as it was
+        with contextlib.suppress(FileNotFoundError):
+            aside.unlink()
+        return False
+
     def _path(self, key: str) -> Path:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
         return self.folder / f"{safe}.lock"

@@ -8,6 +8,7 @@ boto3, which only `reconciler.connect` imports.
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,15 @@ from reconciler.errors import ReconcilerError
 class DynamoBackend:
     def __init__(self, table: str, *, region: str | None = None, endpoint_url: str | None = None) -> None:
         self.table = table
-        self.client: Any = boto3.client(
+        session = boto3.session.Session()
+        # boto3's own Region (AWS_DEFAULT_REGION, the profile's), else AWS_REGION, as CI sets it.
+        region = region or session.region_name or os.environ.get("AWS_REGION")
+        if not region:
+            raise ReconcilerError(
+                f"--lock dynamodb://{table}: no Region for the lock table; set AWS_REGION "
+                "(or AWS_DEFAULT_REGION, or a region in the AWS profile)"
+            )
+        self.client: Any = session.client(
             "dynamodb",
             region_name=region,
             endpoint_url=endpoint_url,
@@ -78,6 +87,20 @@ class DynamoBackend:
 
     def where(self, key: str) -> str:
         return f"DynamoDB table {self.table}, LockID {key}"
+
+    def remove(self, key: str, token: str | None) -> bool:
+        condition: dict[str, Any] = {
+            "ConditionExpression": "#t = :token",
+            "ExpressionAttributeNames": {"#t": "Token"},
+            "ExpressionAttributeValues": {":token": {"S": token or ""}},
+        }
+        try:
+            self.client.delete_item(TableName=self.table, Key={"LockID": {"S": key}}, **condition)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise self._error("remove", exc) from None
+        return True
 
     def _get(self, key: str) -> LockInfo | None:
         try:
