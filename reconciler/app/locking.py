@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.applying.lock import Backend, LockInfo, lock_key
+from reconciler.applying.lock import Backend, LockDamaged, LockInfo, lock_key
 from reconciler.desired.model import InstanceSpec
 from reconciler.desired.patterns import ACCOUNT_RE
 from reconciler.errors import ReconcilerError
@@ -62,17 +62,25 @@ class InstanceLock:
     where: str
     holder: LockInfo | None
     backend: Backend
+    damaged: LockDamaged | None = None  # a lock that does not say who holds it (holder is None)
 
 
 def instance_lock(spec: InstanceSpec, backend: Backend, port: ConnectPort | None = None) -> InstanceLock:
     """The lock an apply on `spec`'s instance takes, as it is now (`reconciler unlock` shows it)."""
     key = lock_key(spec_account(spec, port), spec.region, spec.instance_id)
-    return InstanceLock(spec.name, key, backend.where(key), backend.read(key), backend)
+    try:
+        holder = backend.read(key)
+    except LockDamaged as damaged:
+        return InstanceLock(spec.name, key, backend.where(key), None, backend, damaged)
+    return InstanceLock(spec.name, key, backend.where(key), holder, backend)
 
 
 def remove_lock(found: InstanceLock) -> None:
-    """Remove the lock `found` shows, only if the holder shown still holds it."""
-    token = found.holder.token if found.holder is not None else None
+    """Remove the lock `found` shows, only if it is still what was shown (same holder, or the
+    same damaged lock); a folder where a lock file belongs is left for a person to remove."""
+    if found.damaged is not None and found.damaged.folder:
+        raise found.damaged
+    token = found.holder.token if found.holder is not None else found.damaged.token if found.damaged else None
     if not found.backend.remove(found.key, token):
         raise ReconcilerError(
             f"the lock of {found.instance} changed hands or was removed meanwhile; nothing was removed "

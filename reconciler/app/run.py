@@ -22,7 +22,8 @@ from reconciler.app import environment, git
 from reconciler.app.locking import InstanceLock, LockedWrites, instance_lock, lock_keys, remove_lock
 from reconciler.applying import journal as journals
 from reconciler.applying.applier import Applier
-from reconciler.applying.lock import LockInfo, held
+from reconciler.applying.holding import held
+from reconciler.applying.lock import LockInfo
 from reconciler.applying.reading import read_state, wait_for_groups
 from reconciler.applying.results import Report
 from reconciler.applying.rollback import rollback_plan

@@ -1,14 +1,18 @@
-"""One apply per instance at a time: a lock with an owner, an expiry and a heartbeat.
+"""One apply per instance at a time: what a lock is, what it is called, and where it may live.
 
 Two applies interleaving on one instance could each pass the stale check and then write over each
-other, so apply and rollback take a lock per instance first. The second one refuses and says who
-holds the lock, since when, and until when. Locks expire (a killed CI job must not block the next
-one forever), a lock file whose process is gone from this machine is taken over at once, and a
-running apply renews its lock in the background well before it expires.
+other, so apply and rollback take a lock per instance first (`reconciler.applying.holding`). The
+second one refuses and says who holds the lock, since when, and until when. Locks expire (a killed
+CI job must not block the next one forever), and a lock file whose process is gone from this
+machine is taken over at once.
 
 The lock is named by what identifies the instance, its account, Region and instance ID
 (`lock_key`), never by how a desired state happens to write it: with `accountId` or without it,
 from one clone of the repository or another, an apply on one instance takes the same lock.
+
+A stored lock is read strictly (`parse_info`): one that does not say plainly who holds it until
+when (an expiry that is NaN, infinite, negative, text or years away; a folder where the file
+belongs) is `LockDamaged`, an error naming it, never a lock silently taken or a crash.
 
 Backends: a lock file per instance in one folder per machine (`reconciler.applying.lockfile`, the
 default), or a DynamoDB table with conditional writes (`--lock dynamodb://TABLE`, for CI runners on
@@ -18,25 +22,21 @@ many machines, the way Terraform's S3 backend locks), which lives in
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import datetime as dt
 import getpass
+import math
 import os
-import random
 import socket
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from reconciler.errors import ReconcilerError
 
 DEFAULT_TTL = 900.0
-POLL_FIRST = 0.5  # seconds between tries for a held lock, doubling up to POLL_MAX
-POLL_MAX = 10.0
+MAX_AHEAD = 7 * 86400.0  # no lock is renewed this far ahead, whatever the clocks of its machines
+MAX_TEXT = 500  # characters of a name in a lock (owner, operation, host, key)
 
 
 def lock_key(account: str, region: str, instance_id: str) -> str:
@@ -70,7 +70,7 @@ class LockInfo:
         return False
 
     def describe(self) -> str:
-        since, until = _when(self.acquired_at), _when(self.expires_at)
+        since, until = when(self.acquired_at), when(self.expires_at)
         return f"{self.owner} ({self.operation}) since {since}, expires {until}"
 
 
@@ -132,153 +132,70 @@ def new_info(key: str, operation: str, ttl: float, now: float | None = None) -> 
     )
 
 
-class HeldLocks:
-    """The locks one run holds: renewed in the background until released; `check()` before writing.
+class LockDamaged(ReconcilerError):
+    """A stored lock that does not say plainly who holds it until when: nobody can tell whether an
+    apply is running, so no apply starts until a person removes it."""
 
-    A renewal that fails, a lock removed by someone, or one another run holds now (it expired and
-    was taken over, or was overwritten) means this run may no longer be alone on the instance:
-    `check()` then raises `LockLost`, and keeps raising it. It reads the lock where it lives, so a
-    change made there is seen at the next write, not at the next renewal.
-    """
+    def __init__(self, where: str, problem: str, *, token: str | None = None, folder: bool = False) -> None:
+        fix = "remove that folder" if folder else "remove it with reconciler unlock INSTANCE --force"
+        super().__init__(f"the lock {where} is damaged ({problem}); if no apply is running, {fix}")
+        self.where = where
+        self.problem = problem
+        self.token = token  # the token it holds, if it holds one as text (unlock removes by it)
+        self.folder = folder
 
-    def __init__(self, backend: Backend, operation: str, ttl: float = DEFAULT_TTL) -> None:
-        self.backend = backend
-        self.operation = operation
-        self.ttl = ttl
-        self.infos: list[LockInfo] = []
-        self._guard = threading.Lock()  # one renewal or check at a time: writes run side by side
-        self._lost: str | None = None
-        self._stop = threading.Event()
-        self._renewer: threading.Thread | None = None
-        self.sleep: Callable[[float], None] = time.sleep
 
-    def take(
-        self, keys: list[str], *, timeout: float = 0.0, on_wait: Callable[[LockInfo], None] | None = None
-    ) -> None:
-        """Take every key (sorted, so two runs never deadlock) and keep them renewed.
+def parse_info(data: object, key: str, where: str, now: float | None = None) -> LockInfo:
+    """A stored lock's fields (JSON-like values) -> `LockInfo`, or `LockDamaged` saying what is wrong."""
+    now = time.time() if now is None else now
+    fields = data if isinstance(data, dict) else {}
+    token = fields.get("token") if isinstance(fields.get("token"), str) else None
 
-        A key someone holds is waited for, polling with backoff, for up to `timeout` seconds in
-        all; `on_wait` is told of each holder waited for. Then `LockHeld` names the holder.
-        """
-        self._renewer = threading.Thread(target=self._renew_all, daemon=True, name="lock-renew")
-        self._renewer.start()
-        deadline = time.monotonic() + timeout
-        for key in sorted(set(keys)):
-            info = self._take(key, deadline, timeout, on_wait)
-            with self._guard:
-                self.infos.append(info)
+    def damaged(problem: str) -> LockDamaged:
+        return LockDamaged(where, problem, token=token)
 
-    def _take(
-        self, key: str, deadline: float, timeout: float, on_wait: Callable[[LockInfo], None] | None
-    ) -> LockInfo:
-        delay, announced = POLL_FIRST, ""
-        while True:
-            info = new_info(key, self.operation, self.ttl)
-            try:
-                self.backend.acquire(info, time.time())
-                return info
-            except LockHeld as refused:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    if not timeout:
-                        raise
-                    raise LockHeld(refused.info, refused.where, waited=timeout) from None
-                if on_wait is not None and refused.info.token != announced:
-                    announced = refused.info.token
-                    on_wait(refused.info)
-            self.sleep(min(left, delay * random.uniform(0.8, 1.2)))
-            delay = min(delay * 2, POLL_MAX)
-
-    def check(self) -> None:
-        """Raise `LockLost` unless every lock is still this run's and will not expire soon."""
-        with self._guard:
-            if self._lost is None:
-                self._lost = self._confirm()
-            if self._lost is not None:
-                raise LockLost(self._lost)
-
-    def ok(self) -> bool:
-        """Whether every lock is still this run's (what `check()` raises about, as a boolean)."""
+    if not isinstance(data, dict):
+        raise damaged("not a JSON object")
+    for name in ("key", "owner", "token", "operation", "host"):
+        value = data.get(name, "" if name == "host" else None)
+        if not isinstance(value, str) or (not value and name != "host"):
+            raise damaged(f"{name} is missing or not text")
+        if len(value) > MAX_TEXT or not value.isprintable():
+            raise damaged(f"{name} is not one line of printable text of at most {MAX_TEXT} characters")
+    if data["key"] != key:
+        raise damaged("it holds the lock of another instance")
+    pid = data.get("pid", 0)
+    if type(pid) is not int or not 0 <= pid < 2**32:
+        raise damaged("pid is not a process ID")
+    times: dict[str, float] = {}
+    for name in ("acquired_at", "expires_at"):
+        value = data.get(name)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise damaged(f"{name} is missing or not a number")
         try:
-            self.check()
-        except LockLost:
-            return False
-        return True
-
-    def release(self) -> None:
-        self._stop.set()
-        if self._renewer is not None:
-            self._renewer.join(timeout=30)  # never renew a lock after it is released
-        with self._guard:
-            for info in self.infos:
-                with contextlib.suppress(Exception):  # not ours any more, or gone: it expires
-                    self.backend.release(info)
-
-    def _confirm(self) -> str | None:
-        now = time.time()
-        for index, info in enumerate(self.infos):
-            try:
-                current = self.backend.read(info.key)
-            except ReconcilerError as exc:
-                return f"cannot confirm the lock {info.key} is still held: {exc}"
-            if current is None:
-                return f"the lock {info.key} was removed ({self.backend.where(info.key)})"
-            if current.token != info.token:
-                return f"the lock {info.key} is now held by {current.describe()}"
-            if now + self.ttl / 3 > info.expires_at:  # renewal overdue (a suspended process?)
-                reason = self._renew(index, now)
-                if reason is not None:
-                    return reason
-        return None
-
-    def _renew(self, index: int, now: float) -> str | None:
-        """Renew one lock (under the guard); why it failed, or None."""
-        info = self.infos[index]
-        if now >= info.expires_at:  # anyone may have taken it meanwhile: never renew it now
-            return f"the lock {info.key} expired at {_when(info.expires_at)} before it was renewed"
-        fresh = dataclasses.replace(info, expires_at=now + self.ttl)
-        try:
-            renewed = self.backend.renew(fresh)
-        except Exception as exc:
-            detail = exc if isinstance(exc, ReconcilerError) else f"{type(exc).__name__}: {exc}"
-            return f"renewing the lock {info.key} failed ({detail})"
-        if not renewed:
-            return f"renewing the lock {info.key} failed: it is no longer held by this run"
-        self.infos[index] = fresh
-        return None
-
-    def _renew_all(self) -> None:
-        while not self._stop.wait(self.ttl / 3):
-            with self._guard:
-                if self._lost is not None:
-                    return
-                now = time.time()
-                for index in range(len(self.infos)):
-                    self._lost = self._renew(index, now)
-                    if self._lost is not None:
-                        return
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+        if not math.isfinite(number):
+            raise damaged(f"{name} is not a finite number")
+        if number <= 0:
+            raise damaged(f"{name} is not a time")
+        if number > now + MAX_AHEAD:
+            raise damaged(f"{name} is more than {MAX_AHEAD / 86400:g} days ahead")
+        times[name] = number
+    if times["acquired_at"] > times["expires_at"]:
+        raise damaged("acquired_at is after expires_at")
+    return LockInfo(
+        key,
+        data["owner"],
+        data["token"],
+        data["operation"],
+        times["acquired_at"],
+        times["expires_at"],
+        data.get("host", ""),
+        pid,
+    )
 
 
-@contextlib.contextmanager
-def held(
-    backend: Backend,
-    keys: list[str],
-    operation: str,
-    ttl: float = DEFAULT_TTL,
-    *,
-    timeout: float = 0.0,
-    on_wait: Callable[[LockInfo], None] | None = None,
-) -> Iterator[HeldLocks]:
-    """Hold locks on every key, renewed until the block ends; check them before each write.
-
-    A held key is waited for up to `timeout` seconds (see `HeldLocks.take`)."""
-    locks = HeldLocks(backend, operation, ttl)
-    try:
-        locks.take(keys, timeout=timeout, on_wait=on_wait)
-        yield locks
-    finally:
-        locks.release()
-
-
-def _when(t: float) -> str:
+def when(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds")

@@ -275,10 +275,17 @@ def unlock(instance: str, state_dir: str, lock: str, force: bool) -> None:
     """
     runner = run.Run()
     found = runner.lock_of(state_dir, instance, lock)
-    if found.holder is None:
+    if found.damaged is not None:
+        if found.damaged.folder:
+            raise found.damaged
+        click.echo(
+            f"The lock of {instance} ({found.key}) in {found.where} is damaged ({found.damaged.problem})."
+        )
+    elif found.holder is None:
         fail(f"error: nothing holds the lock of {instance} ({found.where})")
         return
-    click.echo(_holder_text(found.instance, found.key, found.where, found.holder), nl=False)
+    else:
+        click.echo(_holder_text(found.instance, found.key, found.where, found.holder), nl=False)
     if not force:
         if not sys.stdin.isatty():
             fail(

@@ -15,7 +15,8 @@ from moto.server import ThreadedMotoServer
 
 from connect_emulator.server import Emulator
 from reconciler.app.environment import lock_backend
-from reconciler.applying.lock import LockHeld, held, new_info
+from reconciler.applying.holding import held
+from reconciler.applying.lock import LockHeld, new_info
 from reconciler.applying.lockfile import FileBackend
 from reconciler.cli import cli
 from reconciler.connect.dynamolock import DynamoBackend

@@ -22,7 +22,7 @@ import pytest
 from connect_emulator.server import Emulator
 from reconciler.app.environment import lock_backend
 from reconciler.app.run import lock_keys
-from reconciler.applying.lock import held
+from reconciler.applying.holding import held
 from reconciler.applying.lockfile import FileBackend, default_folder
 from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ReconcilerError

@@ -18,7 +18,8 @@ import pytest
 
 from connect_emulator.server import Emulator
 from reconciler.app.run import Run
-from reconciler.applying.lock import LockLost, held, new_info
+from reconciler.applying.holding import held
+from reconciler.applying.lock import LockLost, new_info
 from reconciler.applying.lockfile import FileBackend
 from reconciler.applying.results import Result
 from reconciler.applying.settings import Settings

@@ -22,7 +22,8 @@ import pytest
 
 from connect_emulator.server import Emulator
 from reconciler.app.environment import lock_backend
-from reconciler.applying.lock import LockLost, held, new_info
+from reconciler.applying.holding import held
+from reconciler.applying.lock import LockLost, new_info
 from reconciler.applying.lockfile import FileBackend, default_folder
 
 from ..support.cli import invoke
