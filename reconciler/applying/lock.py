@@ -123,10 +123,19 @@ class Backend(Protocol):
         ...
 
 
+def user_name() -> str:
+    """The login name, or `uid N` where the uid has no name (CI containers often run as one)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError, ImportError):
+        getuid = getattr(os, "getuid", None)
+        return f"uid {getuid()}" if getuid is not None else "an unnamed user"
+
+
 def new_info(key: str, operation: str, ttl: float, now: float | None = None) -> LockInfo:
     start = time.time() if now is None else now
     run = os.environ.get("GITHUB_RUN_ID")
-    owner = f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}" + (f" run {run}" if run else "")
+    owner = f"{user_name()}@{socket.gethostname()} pid {os.getpid()}" + (f" run {run}" if run else "")
     return LockInfo(
         key, owner, uuid.uuid4().hex, operation, start, start + ttl, socket.gethostname(), os.getpid()
     )
