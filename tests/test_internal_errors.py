@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -205,3 +206,82 @@ def test_a_rate_limit_that_is_no_number_is_one_clear_line(
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"error: RECONCILER_RATE_LIMIT={setting!r}: ")
     assert demo_emulator.calls() == []
+
+
+_INTERRUPT_AT_IMPORT = '''
+import os, signal, sys
+
+class _Interrupt:
+    """Ctrl-C, for real (SIGINT to this process), while the module named below is being imported."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == os.environ.get("INTERRUPT_AT_IMPORT"):
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, _Interrupt())
+'''
+
+
+@pytest.mark.parametrize("module", ["click", "pydantic", "yaml", "reconciler.cli.base"])
+@pytest.mark.parametrize("entry", ["console-script", "python -m"])
+def test_ctrl_c_while_starting_up_is_one_line(entry: str, module: str, tmp_path: Path) -> None:
+    (tmp_path / "sitecustomize.py").write_text(_INTERRUPT_AT_IMPORT, encoding="utf-8")
+    script = Path(sys.executable).parent / "reconciler"
+    if entry == "console-script" and not script.exists():
+        pytest.skip("the console script is not installed beside this Python")
+    command = [str(script)] if entry == "console-script" else [sys.executable, "-m", "reconciler"]
+    result = _run(
+        [*command, "validate", "--state-dir", str(DEMO_STATE)],
+        env={"PYTHONPATH": str(tmp_path), "INTERRUPT_AT_IMPORT": module},
+    )
+    assert result.stderr == "interrupted\n"
+    assert result.returncode == 1
+
+
+@pytest.mark.parametrize("how", ["--endpoint-url", "AWS_ENDPOINT_URL_CONNECT"])
+def test_an_endpoint_password_is_never_shown(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    url = f"http://deploy:pa%40ss@w0rd@127.0.0.1:{closed}"
+    args = ["plan", "--state-dir", str(DEMO_STATE)]
+    if how == "--endpoint-url":
+        args += ["--endpoint-url", url]
+    else:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CONNECT", url)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Could not connect to the endpoint URL" in result.stderr
+    assert "http://***@127.0.0.1" in result.stderr
+    for secret in ("deploy", "pa%40ss", "w0rd"):
+        assert secret not in result.stderr
+
+
+def test_an_internal_error_never_shows_an_endpoint_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    def leaky(*_: object, **__: object) -> None:
+        raise RuntimeError("could not use https://admin:hunter2@vpce-1.connect.example/")
+
+    monkeypatch.setattr(workflow, "load_desired", leaky)
+    result = CliRunner().invoke(cli, ["plan"])
+    assert result.exit_code == 1
+    assert "hunter2" not in result.stderr
+    assert "https://***@vpce-1.connect.example/" in result.stderr
+
+
+def test_translate_redacts_every_message() -> None:
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    from reconciler.connect.errors import translate
+
+    unreachable = EndpointConnectionError(endpoint_url="https://u:p4ss@connect.example/queues")
+    refused = ClientError(
+        {"Error": {"Code": "AccessDeniedException", "Message": "denied for https://u:p4ss@x.example/"}},
+        "SearchQueues",
+    )
+    for exc in (unreachable, refused):
+        message = str(translate(exc, instance="i", operation="SearchQueues", region=EAST))
+        assert "p4ss" not in message
+        assert "***@" in message
