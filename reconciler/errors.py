@@ -14,6 +14,21 @@ when RECONCILER_DEBUG=1), never as a failed API call.
 
 from __future__ import annotations
 
+import re
+
+# `user:password@` in a URL (a password may hold `@`; it ends at the last one before the host).
+_CREDENTIALS = re.compile(r"(://)[^/\s\"'()<>]*@")
+
+
+def redact(text: str) -> str:
+    """`text` with any `user:password@` of a URL in it replaced, for messages and logs.
+
+    Endpoint URLs reach messages from the command line, the environment (AWS_ENDPOINT_URL...) and
+    botocore's own errors ("Could not connect to the endpoint URL: ..."); every path that prints
+    one goes through here.
+    """
+    return _CREDENTIALS.sub(r"\1***@", text)
+
 
 class ReconcilerError(Exception):
     """An expected failure whose message is fit to show the user as is."""

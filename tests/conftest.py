@@ -49,6 +49,7 @@ def _isolated_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     # The machine-wide folders (group directory, locks) of the run under test: never the developer's.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
 
 
 @pytest.fixture

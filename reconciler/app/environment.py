@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from reconciler.applying.lock import Backend, FileBackend
+from reconciler.applying.lock import Backend
+from reconciler.applying.lockfile import FileBackend
 from reconciler.desired.patterns import ENDPOINT_RE, REGION_RE
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, redact
 
 if TYPE_CHECKING:
     from reconciler.connect import Connect, RateLimiter
 
 RATE_ENV = "RECONCILER_RATE_LIMIT"
-_CREDENTIALS = re.compile(r"(://)[^/@\s]*@")
 LOCK_ENV = "RECONCILER_LOCK"
 
 
@@ -68,11 +67,6 @@ def parse_endpoints(values: Sequence[str]) -> tuple[str | None, dict[str, str]]:
     return default, per_region
 
 
-def redact(text: str) -> str:
-    """`text` with any `user:password@` of a URL in it replaced, for messages and logs."""
-    return _CREDENTIALS.sub(r"\1***@", text)
-
-
 def rate_limiter(setting: str | None) -> RateLimiter:
     """`RATE` or `RATE/BURST` requests per second per operation, or `off`; unset: Connect's quotas.
 
@@ -99,7 +93,7 @@ def rate_limiter(setting: str | None) -> RateLimiter:
 
 
 def lock_backend(spec: str) -> Backend:
-    """`file` (default folder), `file://FOLDER` or `dynamodb://TABLE` -> a lock backend."""
+    """`file` (this machine's lock folder), `file://FOLDER` or `dynamodb://TABLE` -> a lock backend."""
     if spec == "file":
         return FileBackend()
     if spec.startswith("file://") and len(spec) > len("file://"):

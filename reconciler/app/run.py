@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -19,9 +19,11 @@ from pydantic import ValidationError
 
 from reconciler import __version__
 from reconciler.app import environment, git
+from reconciler.app.locking import InstanceLock, LockedWrites, instance_lock, lock_keys, remove_lock
 from reconciler.applying import journal as journals
 from reconciler.applying.applier import Applier
-from reconciler.applying.lock import held
+from reconciler.applying.holding import held
+from reconciler.applying.lock import LockInfo
 from reconciler.applying.reading import read_state, wait_for_groups
 from reconciler.applying.results import Report
 from reconciler.applying.rollback import rollback_plan
@@ -43,6 +45,16 @@ from reconciler.planning.reviewed import hold_unreviewed
 from reconciler.port import ConnectPort
 
 DEFAULT_STATE_DIR = "desired-state"
+
+__all__ = [
+    "DEFAULT_STATE_DIR",
+    "Run",
+    "instance_spec",
+    "load_desired",
+    "lock_keys",
+    "rollback_of",
+    "saved_plan",
+]
 
 
 class Run:
@@ -141,11 +153,15 @@ class Run:
         lock: str,
         operation: str,
         saved: SavedPlan | None = None,
+        lock_timeout: float = 0.0,
+        on_lock_wait: Callable[[LockInfo], None] | None = None,
     ) -> Report:
         """Apply (or roll back) under the per-instance lock, journalled; a dry run takes neither.
 
         A saved plan is replayed against git and the live values it recorded before anything is
-        written (`reconciler.planning.replay`): an edited plan is refused.
+        written (`reconciler.planning.replay`): an edited plan is refused. A lock held by another
+        run is waited for up to `lock_timeout` seconds (`on_lock_wait` is told whom it waits for),
+        then refused naming the holder.
         """
         check = None
         if saved is not None:
@@ -154,9 +170,29 @@ class Run:
         if settings.dry_run:
             return Applier(self.port, None, settings, operation=operation).run(plan, check)
         with contextlib.ExitStack() as stack:
-            stack.enter_context(held(environment.lock_backend(lock), lock_keys(plan), operation))
+            keys = lock_keys(plan, self.port)
+            backend = environment.lock_backend(lock)
+            locks = stack.enter_context(
+                held(backend, keys, operation, timeout=lock_timeout, on_wait=on_lock_wait)
+            )
+            # A run that lost its lock writes nothing more: the applier asks before each write
+            # (`settings.before_write`), and the port refuses a write anyway.
+            previous, settings.before_write = settings.before_write, locks.check
+            stack.callback(setattr, settings, "before_write", previous)
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
-            return Applier(self.port, journal, settings, operation=operation).run(plan, check)
+            port = LockedWrites(self.port, locks.check)
+            return Applier(port, journal, settings, operation=operation).run(plan, check)
+
+    # --- the lock ---------------------------------------------------------------------------
+
+    def lock_of(self, state_dir: str, instance: str, lock: str) -> InstanceLock:
+        """The apply lock of one instance of the desired state, and who holds it now."""
+        spec = load_desired(state_dir, instance).instances[0].spec
+        return instance_lock(spec, environment.lock_backend(lock), self.port)
+
+    def unlock(self, found: InstanceLock) -> None:
+        """Remove the lock `found` shows, if its holder still holds it (else a clear error)."""
+        remove_lock(found)
 
 
 def _refuse_a_second_definition(spec: InstanceSpec, state_dir: str) -> None:
@@ -238,16 +274,6 @@ def read_plan(planfile: str) -> Plan:
 def rollback_of(journal_file: str) -> Plan:
     """The plan restoring what a journalled apply changed; it carries the instances it names."""
     return rollback_plan(journals.read(journal_file), journal_file)
-
-
-def lock_keys(plan: Plan) -> list[str]:
-    """One lock per instance the plan writes to, named by account, Region and instance ID."""
-    names = {c.instance for c in plan.updates}
-    return [
-        f"connect-reconciler/{i.spec.account or '-'}/{i.spec.region}/{i.spec.instance_id}"
-        for i in plan.instances
-        if i.name in names
-    ]
 
 
 def instance_spec(fields: dict[str, str]) -> InstanceSpec:

@@ -183,6 +183,7 @@ class Applier:
         verdict = self._judge_now(change, spec)
         if verdict is not None:
             return verdict
+        self.settings.before_write()  # the lock still ours (raises LockLost), before the journal says so
         self._started.add((change.instance, change.resource_id))
         self._record(
             ChangeStarted.about(

@@ -11,12 +11,14 @@ refused with its line number. A torn last line from a crash is ignored, not fata
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import threading
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self, TextIO
+from typing import Annotated, Any, BinaryIO, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -150,10 +152,15 @@ class Journal:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._handle: TextIO | None = None
+        self._handle: BinaryIO | None = None
         self._closed = False
-        if Path(path).exists():
+        if Path(path).is_file():
             raise ReconcilerError(f"the journal {path} already exists; give each apply a new --journal path")
+        if Path(path).exists():
+            raise ReconcilerError(
+                f"cannot write the journal {path}: it exists and is not a regular file; "
+                "give each apply a new --journal path"
+            )
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -161,14 +168,17 @@ class Journal:
         except OSError as exc:
             raise ReconcilerError(f"cannot write the journal {path}: {exc.strerror or exc}") from None
         self._lock = threading.Lock()
+        self._failed: ReconcilerError | None = None  # once a write failed, every later one fails
 
-    def _open(self) -> TextIO:
+    def _open(self) -> BinaryIO:
+        """The file, created by the first record (a run that records nothing leaves no file)."""
         if self._closed:
             raise ReconcilerError(f"journal {self.path} is closed")
         if self._handle is None:
             try:
                 # "x": a journal records one run; appending to an old one (maybe torn) would corrupt both.
-                self._handle = open(self.path, "x", encoding="utf-8")  # noqa: SIM115 - closed in close()
+                # Unbuffered: a record is on disk or the write failed; nothing is left to flush later.
+                self._handle = open(self.path, "xb", buffering=0)  # noqa: SIM115 - closed in close()
             except FileExistsError:
                 raise ReconcilerError(
                     f"the journal {self.path} already exists; give each apply a new --journal path"
@@ -180,25 +190,36 @@ class Journal:
         return self._handle
 
     def record(self, record: Entry) -> None:
+        """Append `record`, on disk when this returns; a journal that cannot be written stops the
+        apply (`ReconcilerError`): a change is sent only once its start is journalled."""
         with self._lock:  # stamped under the lock, so the file's order is the order of the times
+            if self._failed is not None:
+                raise ReconcilerError(str(self._failed))
             stamped = record.model_copy(update={"time": now_iso()})
             line = json.dumps(stamped.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-            self._handle = self._open()
+            handle = self._open()
             try:
-                self._handle.write(line + "\n")
-                self._handle.flush()
-                os.fsync(self._handle.fileno())
-            except OSError as exc:
-                raise ReconcilerError(
-                    f"cannot write the journal {self.path}: {exc.strerror or exc}"
-                ) from None
+                data = memoryview((line + "\n").encode("utf-8"))
+                while data:
+                    written = handle.write(data)
+                    if not written:
+                        raise OSError(errno.EIO, "the file took no bytes")
+                    data = data[written:]
+                os.fsync(handle.fileno())
+            except OSError as exc:  # a full disk, a quota, a file size limit, an I/O error
+                self._failed = ReconcilerError(
+                    f"cannot write the journal {self.path}: {exc.strerror or exc}; the apply stopped and "
+                    "sends no further change (the journal holds every change started: rollback reads it)"
+                )
+                raise ReconcilerError(str(self._failed)) from None
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            if self._handle is not None:
-                self._handle.close()
-                self._handle = None
+            handle, self._handle = self._handle, None
+            if handle is not None:
+                with contextlib.suppress(OSError):  # every record was written and synced already
+                    handle.close()
 
     def __enter__(self) -> Journal:
         return self

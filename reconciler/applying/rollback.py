@@ -9,7 +9,10 @@ or interrupted) is included, since it may have taken effect.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from reconciler.applying.journal import ApplyStarted, ChangeFinished, ChangeStarted, Record
+from reconciler.desired.patterns import ACCOUNT_RE
 from reconciler.errors import ReconcilerError
 from reconciler.planning.compare import planned_fingerprint
 from reconciler.planning.plan import Action, Change, FieldChange, InstanceSummary, Plan
@@ -58,7 +61,7 @@ def rollback_plan(records: list[Record], origin: str) -> Plan:
             id=s.instance_id,
             region=s.region,
             replica_region=s.replica_region,
-            account=s.account,
+            account=s.account or _account_of(r.resource_arn for r in started if r.instance == s.name),
             managed=sum(1 for c in changes if c.instance == s.name),
             unchanged=0,
             read_calls=0,
@@ -68,6 +71,15 @@ def rollback_plan(records: list[Record], origin: str) -> Plan:
         for s in specs.values()
     )
     return Plan(desired_digest=header.desired_digest, instances=instances, changes=tuple(changes))
+
+
+def _account_of(arns: Iterable[str]) -> str | None:
+    """The account the resources' ARNs name (the instance's: its lock is named by it)."""
+    for arn in arns:
+        parts = arn.split(":")
+        if len(parts) > 4 and ACCOUNT_RE.fullmatch(parts[4]):
+            return parts[4]
+    return None
 
 
 def _restoring_change(record: ChangeStarted, step: int) -> Change:

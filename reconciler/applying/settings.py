@@ -2,7 +2,9 @@
 
 Defaults suit real Connect: a busy group is waited for up to five minutes, and writes are read
 back for up to two minutes with backoff (reads are eventually consistent). Tests shorten the
-waits and inject `sleep` and `clock`; the CLI sets `on_result` to print progress.
+waits and inject `sleep` and `clock`; the CLI sets `on_result` to print progress. `before_write`
+is called right before each write is journalled and sent; it raises (the apply lock's `check()`:
+`LockLost`) when the run must not write any more.
 """
 
 from __future__ import annotations
@@ -29,3 +31,4 @@ class Settings:
     on_result: Callable[[Result, int, int], None] = field(default=lambda r, i, n: None)
     # a written change whose read-back then failed or never showed it
     on_verified: Callable[[Result], None] = field(default=lambda r: None)
+    before_write: Callable[[], None] = field(default=lambda: None)

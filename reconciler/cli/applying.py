@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import socket
 import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from reconciler.app import run
+from reconciler.applying.lock import LockInfo
 from reconciler.applying.results import Outcome, Report, Result
 from reconciler.applying.settings import Settings
 from reconciler.cli.base import (
@@ -19,12 +24,14 @@ from reconciler.cli.base import (
     fail,
     instance_option,
     reports_errors,
+    state_dir_option,
     use_color,
 )
 from reconciler.errors import ReconcilerError
 from reconciler.planning.plan import Plan
 from reconciler.render import render
 from reconciler.render.apply import render_dry_run, render_result, render_summary
+from reconciler.render.values import clean
 
 
 class _Progress:
@@ -79,8 +86,28 @@ lock_option = click.option(
     default=lambda: os.environ.get("RECONCILER_LOCK", "file"),
     show_default="file, or $RECONCILER_LOCK",
     metavar="BACKEND",
-    help="Where the per-instance apply lock lives: file, file://FOLDER or dynamodb://TABLE.",
+    help="Where the per-instance apply lock lives: file (this machine's state folder), "
+    "file://FOLDER or dynamodb://TABLE.",
 )
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="How long to wait for the lock when another apply holds it, before refusing.",
+)
+
+
+def _waiting(timeout: float) -> Callable[[LockInfo], None]:
+    """The line shown when the lock is held by someone and the run waits for it."""
+
+    def say(holder: LockInfo) -> None:
+        click.echo(
+            f"waiting up to {timeout:g}s for the lock {holder.key}, held by {holder.describe()}", err=True
+        )
+
+    return say
 
 
 @cli.command()
@@ -114,6 +141,7 @@ lock_option = click.option(
     help="How long to read a write back before reporting it unverified (Connect's reads lag writes).",
 )
 @lock_option
+@lock_timeout_option
 @changed_since_option
 @endpoint_option
 @color_option
@@ -129,6 +157,7 @@ def apply(
     wait_timeout: float,
     verify_timeout: float,
     lock: str,
+    lock_timeout: float,
     changed_since: str | None,
     endpoint_url: tuple[str, ...],
     color: bool | None,
@@ -168,7 +197,15 @@ def apply(
         fail_fast=fail_fast, dry_run=dry_run, wait_timeout=wait_timeout, verify_timeout=verify_timeout
     )
     report = _run_apply(
-        runner, made, journal_path=journal_path, settings=settings, lock=lock, operation="apply", saved=saved
+        runner,
+        made,
+        journal_path=journal_path,
+        settings=settings,
+        lock=lock,
+        operation="apply",
+        saved=saved,
+        lock_timeout=lock_timeout,
+        on_lock_wait=_waiting(lock_timeout),
     )
     if dry_run:
         click.echo(render_dry_run(made, report), nl=False)
@@ -184,6 +221,7 @@ def apply(
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--journal", "journal_path", metavar="FILE", help="Journal of the rollback itself.")
 @lock_option
+@lock_timeout_option
 @endpoint_option
 @color_option
 @reports_errors
@@ -193,6 +231,7 @@ def rollback(
     auto_approve: bool,
     journal_path: str | None,
     lock: str,
+    lock_timeout: float,
     endpoint_url: tuple[str, ...],
     color: bool | None,
 ) -> None:
@@ -215,7 +254,85 @@ def rollback(
         settings=Settings(dry_run=dry_run),
         lock=lock,
         operation="rollback",
+        lock_timeout=lock_timeout,
+        on_lock_wait=_waiting(lock_timeout),
     )
     click.echo(render_dry_run(made, report) if dry_run else render_summary(report), nl=False)
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("instance")
+@state_dir_option
+@lock_option
+@click.option("--force", is_flag=True, help="Remove the lock without asking (for scripts).")
+@reports_errors
+def unlock(instance: str, state_dir: str, lock: str, force: bool) -> None:
+    """Remove the apply lock of INSTANCE (its `instance.name`) after showing who holds it.
+
+    For a lock left by an apply that is gone (a runner on another machine that died): a lock left
+    by a process that died on this machine is taken over at once, and any lock expires. On a
+    terminal it asks for the instance's name; elsewhere it needs --force. A lock that changed
+    hands meanwhile is left alone. Exit 0 when the lock was removed, 1 otherwise.
+    """
+    runner = run.Run()
+    found = runner.lock_of(state_dir, instance, lock)
+    if found.damaged is not None:
+        if found.damaged.folder:
+            raise found.damaged
+        click.echo(
+            f"The lock of {instance} ({found.key}) in {found.where} is damaged ({found.damaged.problem})."
+        )
+    elif found.holder is None:
+        fail(f"error: nothing holds the lock of {instance} ({found.where})")
+        return
+    else:
+        click.echo(_holder_text(found.instance, found.key, found.where, found.holder), nl=False)
+    if not force:
+        if not sys.stdin.isatty():
+            fail(
+                "error: refusing to remove the lock without confirmation: there is no terminal to ask "
+                "on; make sure its apply is gone, then pass --force"
+            )
+        answer = click.prompt(
+            f"Type the instance name ({instance}) to remove its lock",
+            default="",
+            show_default=False,
+            err=True,
+        )
+        if answer.strip() != instance:
+            fail("Unlock cancelled; the lock was left as it was.")
+    runner.unlock(found)
+    click.echo(f"Removed the lock of {instance}.")
+
+
+def _holder_text(instance: str, key: str, where: str, holder: LockInfo) -> str:
+    now = time.time()
+    left = holder.expires_at - now
+    expiry = f"in {_span(left)}" if left > 0 else f"expired {_span(-left)} ago"
+    running = (
+        f"\n  note       pid {holder.pid} is still running on this machine"
+        if holder.host == socket.gethostname() and holder.pid and not holder.holder_is_gone()
+        else ""
+    )
+    return (
+        f"The lock of {instance} ({key}) in {where} is held by:\n"
+        f"  owner      {clean(holder.owner)}\n"
+        f"  operation  {clean(holder.operation)}\n"
+        f"  since      {_iso(holder.acquired_at)}\n"
+        f"  expires    {_iso(holder.expires_at)} ({expiry}){running}\n"
+    )
+
+
+def _iso(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds")
+
+
+def _span(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"

@@ -17,7 +17,7 @@ import click
 
 from reconciler import __version__
 from reconciler.desired.diagnostics import LoadError
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, redact
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,7 +25,8 @@ STATE_DIR_HELP = "Directory of desired-state YAML files (searched recursively)."
 
 
 def fail(message: str) -> None:
-    click.echo(message, err=True)
+    """Print `message` on stderr (never an endpoint's `user:password@`) and exit 1."""
+    click.echo(redact(message), err=True)
     sys.exit(1)
 
 
@@ -38,11 +39,11 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except LoadError as exc:
             for diagnostic in exc.diagnostics:
-                click.echo(f"error: {diagnostic}", err=True)
+                click.echo(redact(f"error: {diagnostic}"), err=True)
             count = len(exc.diagnostics)
             fail(f"{count} problem{'s' if count != 1 else ''} found; nothing was changed")
         except ReconcilerError as exc:
-            fail(f"error: {exc}")
+            fail(f"error: {one_line(str(exc))}")
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
@@ -50,9 +51,15 @@ def reports_errors(func: F) -> F:
         except Exception as exc:
             if os.environ.get("RECONCILER_DEBUG"):
                 raise
-            fail(f"internal error: {type(exc).__name__}: {exc} (set RECONCILER_DEBUG=1 for details)")
+            detail = one_line(f"{type(exc).__name__}: {exc}")
+            fail(f"internal error: {detail} (set RECONCILER_DEBUG=1 for details)")
 
     return wrapper  # type: ignore[return-value]
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: line breaks in a message (from a file, a service) shown as `\\n`."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 state_dir_option = click.option(

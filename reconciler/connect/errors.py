@@ -1,7 +1,9 @@
 """botocore failures -> one line a user can act on, naming the instance, the call and the Region.
 
 4xx answers are final (botocore does not retry them and neither do we); throttling and 5xx are
-retryable and have already been retried by the time they arrive here.
+retryable and have already been retried by the time they arrive here. Every message goes through
+`redact`: botocore's own ("Could not connect to the endpoint URL: ...") names the endpoint, and an
+endpoint URL may carry a `user:password@`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from reconciler.errors import ConnectCallError
+from reconciler.errors import ConnectCallError, redact
 
 RETRYABLE_CODES = frozenset(
     {"ThrottlingException", "TooManyRequestsException", "InternalServiceException", "ServiceUnavailable"}
@@ -46,14 +48,14 @@ def translate(
         )
         text = f"{where} failed: {code}{': ' + message if message else ''}{hint}"
         return ConnectCallError(
-            text, operation=operation, region=region, code=code, status=status, retryable=retryable
+            redact(text), operation=operation, region=region, code=code, status=status, retryable=retryable
         )
     if isinstance(
         exc, EndpointConnectionError | ConnectTimeoutError | ConnectionClosedError | ReadTimeoutError
     ):
         text = f"{where} failed: cannot reach the Connect endpoint ({exc})"
         return ConnectCallError(
-            text, operation=operation, region=region, code="Unreachable", status=None, retryable=True
+            redact(text), operation=operation, region=region, code="Unreachable", status=None, retryable=True
         )
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         text = f"{where} failed: no AWS credentials (set AWS_PROFILE or the instance's profile/roleArn)"
@@ -62,5 +64,10 @@ def translate(
         )
     text = f"{where} failed: {exc}"
     return ConnectCallError(
-        text, operation=operation, region=region, code=type(exc).__name__, status=None, retryable=False
+        redact(text),
+        operation=operation,
+        region=region,
+        code=type(exc).__name__,
+        status=None,
+        retryable=False,
     )

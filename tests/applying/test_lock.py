@@ -15,7 +15,9 @@ from moto.server import ThreadedMotoServer
 
 from connect_emulator.server import Emulator
 from reconciler.app.environment import lock_backend
-from reconciler.applying.lock import FileBackend, LockHeld, held, new_info
+from reconciler.applying.holding import held
+from reconciler.applying.lock import LockHeld, new_info
+from reconciler.applying.lockfile import FileBackend
 from reconciler.cli import cli
 from reconciler.connect.dynamolock import DynamoBackend
 
@@ -76,7 +78,7 @@ def test_racing_acquirers_get_exactly_one_lock(tmp_path: Path) -> None:
 def test_held_renews_and_releases(tmp_path: Path) -> None:
     backend = FileBackend(str(tmp_path))
     with held(backend, [KEY], "apply", ttl=0.3) as taken:
-        first_expiry = taken[0].expires_at
+        first_expiry = taken.infos[0].expires_at
         time.sleep(0.5)  # past the first expiry: the renewer must have extended it
         on_disk = json.loads(next(tmp_path.glob("*.lock")).read_text())
         assert on_disk["expires_at"] > first_expiry
