@@ -18,6 +18,7 @@ import click
 from reconciler import __version__
 from reconciler.desired.diagnostics import LoadError
 from reconciler.errors import ReconcilerError, redact
+from reconciler.render.values import clean
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,8 +59,10 @@ def reports_errors(func: F) -> F:
 
 
 def one_line(text: str) -> str:
-    """`text` on one line: line breaks in a message (from a file, a service) shown as `\\n`."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """`text` on one line and inert: line breaks and every other control character in a message
+    (from a file, a service, a live name) spelled out as `\\n`, `\\u001b`..., so an error can
+    neither forge a CI log command nor send escape sequences to a terminal."""
+    return clean(text)
 
 
 state_dir_option = click.option(

@@ -167,3 +167,16 @@ def test_an_unresolvable_name_is_reported_with_file_and_line(tmp_path: Path, in_
 def test_a_usage_error_exits_1_not_2(in_repo: Emulator) -> None:
     result = invoke("plan", "--format", "xml", "--detailed-exitcode")
     assert result.exit_code == 1
+
+
+def test_an_error_naming_a_hostile_file_is_inert(tmp_path: Path) -> None:
+    """A file name can carry a line break and escape sequences; the error spells them out."""
+    hostile = tmp_path / "plan\n::error title=forged::pwned\x1b[31m.json"
+    hostile.write_text("{not json", encoding="utf-8")
+
+    result = invoke("show", str(hostile))
+
+    assert result.exit_code == 1
+    line = _one_line_error(result.stderr)
+    assert "\x1b" not in line and "\\u001b[31m" in line
+    assert "\\n::error title=forged::pwned" in line
