@@ -353,7 +353,7 @@ def test_no_write_is_made_when_the_journal_cannot_be_written(
 
 def test_a_blocked_change_is_not_applied_and_the_apply_exits_1(emu: Emulator, state_dir: Path) -> None:
     emu.set_group_status(DEFAULT_GROUP, "UPDATE_IN_PROGRESS")
-    result = invoke("apply", "--state-dir", str(state_dir), "--auto-approve")
+    result = invoke("apply", "--state-dir", str(state_dir), "--auto-approve", "--wait-timeout", "0.5")
     assert result.exit_code == 1
     assert "Apply: 2 applied, 0 already, 0 failed, 0 stale, 1 skipped." in result.stdout
     assert [w["operation"] for w in writes(emu)] == ["UpdateQueueOutboundCallerConfig"] * 2
@@ -365,7 +365,7 @@ def test_a_plan_with_only_blocked_changes_exits_1(emu: Emulator, state_dir: Path
     emu.set_traffic_distribution(DEFAULT_GROUP, telephony={"us-east-1": 100, "us-west-2": 0})
     emu.set_group_status(DEFAULT_GROUP, "UPDATE_IN_PROGRESS")
     emu.clear_calls()
-    result = invoke("apply", "--state-dir", str(state_dir), "--auto-approve")
+    result = invoke("apply", "--state-dir", str(state_dir), "--auto-approve", "--wait-timeout", "0.5")
     assert result.exit_code == 1
     assert "Nothing can be applied: 1 blocked change(s) wait for their group." in result.stderr
     assert writes(emu) == []
