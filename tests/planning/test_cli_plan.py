@@ -186,7 +186,7 @@ def test_a_blocked_group_is_shown_without_a_step_and_counts_as_a_change(in_repo:
         DEFAULT_GROUP, telephony={EAST: 100, WEST: 0}, status="UPDATE_IN_PROGRESS"
     )
 
-    result = invoke("plan", "--detailed-exitcode", "--no-color")
+    result = invoke("plan", "--detailed-exitcode", "--no-color", "--wait-timeout", "0.5")
 
     assert result.exit_code == 2
     assert result.stdout.endswith("Plan: 0 to change, 8 unchanged, 1 blocked.\n")
