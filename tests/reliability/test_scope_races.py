@@ -216,3 +216,21 @@ def test_a_reviewed_plan_that_is_not_a_plan_is_refused(
     assert result.exit_code == 1
     assert result.stderr == f"error: {bogus}: not a saved plan (no format_version)\n"
     assert demo_emulator.calls() == []  # refused before reading Connect
+
+
+def test_a_push_with_nothing_to_write_records_its_commit(
+    demo_emulator: Emulator, repo: Path, tmp_path: Path
+) -> None:
+    assert apply(repo, tmp_path / "j0").exit_code == 0
+    demo_emulator.set_traffic_distribution(DEFAULT_GROUP, telephony={"us-east-1": 0, "us-west-2": 100})
+    path = repo / QUEUES_FILE
+    path.write_text(path.read_text(encoding="utf-8") + "# reviewed by the contact-centre team\n", "utf-8")
+    git(repo, "commit", "-qam", "a comment")
+    demo_emulator.clear_calls()
+
+    result = apply(repo, tmp_path / "j1", "--changed-since", "applied")
+
+    assert result.exit_code == 0, result.output
+    assert "Nothing to apply." in result.stdout
+    assert writes(demo_emulator) == []  # the failover, changed outside git, is held back
+    assert recorded() == git(repo, "rev-parse", "HEAD")
