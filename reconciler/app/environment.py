@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from reconciler.applying.applied import AppliedStore, FileAppliedStore
 from reconciler.applying.lock import Backend
 from reconciler.applying.lockfile import FileBackend
 from reconciler.desired.patterns import ENDPOINT_RE, REGION_RE
@@ -103,3 +104,16 @@ def lock_backend(spec: str) -> Backend:
 
         return DynamoBackend(spec.removeprefix("dynamodb://"))
     raise ReconcilerError(f"--lock {spec!r}: use file, file://FOLDER or dynamodb://TABLE")
+
+
+def applied_store(backend: Backend) -> AppliedStore:
+    """Where the commits last applied live: beside the locks of `backend` (`--lock`)."""
+    if isinstance(backend, FileBackend):
+        return FileAppliedStore(backend)
+    from reconciler.connect.dynamolock import DynamoBackend
+
+    if isinstance(backend, DynamoBackend):
+        from reconciler.connect.dynamoapplied import DynamoAppliedStore
+
+        return DynamoAppliedStore(backend)
+    raise ReconcilerError(f"the lock backend {type(backend).__name__} keeps no applied commits")

@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler import __version__
-from reconciler.app import environment, git
+from reconciler.app import applied, environment, git
 from reconciler.app.locking import InstanceLock, LockedWrites, instance_lock, lock_keys, remove_lock
 from reconciler.applying import journal as journals
 from reconciler.applying.applier import Applier
@@ -95,25 +95,37 @@ class Run:
         changed_since: str | None = None,
         wait_timeout: float = 0.0,
         reviewed: Sequence[str] = (),
+        lock: str = "file",
     ) -> Plan:
         """Load, read, plan, and stamp the plan with where and when it was made.
 
         With `changed_since`, updates to resources whose YAML is unchanged since that git revision
-        are held back as blocked (see `reconciler.planning.changed_since`).
+        are held back as blocked (see `reconciler.planning.changed_since`); `applied` takes each
+        instance's revision from the commit last applied to it, kept beside its `lock`
+        (`reconciler.app.applied`). With `reviewed` (saved plans), a change whose resource looks
+        different now than it did in them is held back (`reconciler.planning.reviewed`).
         """
-        before = git.desired_at(changed_since, state_dir) if changed_since else None
+        by_record = changed_since == applied.APPLIED
+        before = git.desired_at(changed_since, state_dir) if changed_since and not by_record else None
+        reviewed_plans = [(path, read_plan(path)) for path in reviewed]  # a bad file: before any call
         desired = load_desired(state_dir, instance)
         made = make_plan(desired, self.read(desired, wait_timeout=wait_timeout))
-        if changed_since:
+        commits: dict[str, str] = {}
+        if by_record:
+            store = environment.applied_store(environment.lock_backend(lock))
+            commits = applied.recorded_commits(made, store, self.port)
+            made = scope.changed_since_each(made, desired, applied.scopes_at(commits, state_dir))
+        elif changed_since:
             made = scope.changed_since(made, desired, before, changed_since)
-        if reviewed:
-            made = hold_unreviewed(made, [(path, read_plan(path)) for path in reviewed])
+        if reviewed_plans:
+            made = hold_unreviewed(made, reviewed_plans)
         meta = PlanMeta(
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             tool_version=__version__,
             state_dir=state_dir,
             git_commit=git.git_commit(state_dir),
             changed_since=changed_since,
+            applied_commits=commits,
         )
         return made.model_copy(update={"meta": meta})
 
@@ -169,8 +181,11 @@ class Run:
             check = saved.check
         if settings.dry_run:
             return Applier(self.port, None, settings, operation=operation).run(plan, check)
+        commit = applied.recordable(plan) if operation == "apply" else None
         with contextlib.ExitStack() as stack:
             keys = lock_keys(plan, self.port)
+            if commit is not None:  # the record of every instance is written under its lock
+                keys += [applied.key_of(i, self.port) for i in plan.instances]
             backend = environment.lock_backend(lock)
             locks = stack.enter_context(
                 held(backend, keys, operation, timeout=lock_timeout, on_wait=on_lock_wait)
@@ -181,7 +196,38 @@ class Run:
             stack.callback(setattr, settings, "before_write", previous)
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
             port = LockedWrites(self.port, locks.check)
-            return Applier(port, journal, settings, operation=operation).run(plan, check)
+            report = Applier(port, journal, settings, operation=operation).run(plan, check)
+            done = applied.done_instances(plan, report)
+            if commit is None or not done or not locks.ok():
+                return report
+            owner = locks.infos[0].owner if locks.infos else ""
+            store = environment.applied_store(backend)
+            created = plan.meta.created_at if plan.meta else ""
+            notes = applied.record(done, commit, store, owner, created, self.port)
+            return replace(report, notes=(*report.notes, *notes))
+
+    def settle(
+        self,
+        plan: Plan,
+        *,
+        lock: str,
+        lock_timeout: float = 0.0,
+        on_lock_wait: Callable[[LockInfo], None] | None = None,
+    ) -> tuple[str, ...]:
+        """A plan with nothing to write (everything matches, or is held back by its scope) means
+        its instances are at its commit: record it, under their locks, as apply would."""
+        commit = applied.recordable(plan)
+        waiting = {c.instance for c in plan.blocked if not c.held}
+        done = [i for i in plan.instances if i.name not in waiting]
+        if commit is None or plan.updates or not done:
+            return ()
+        backend = environment.lock_backend(lock)
+        keys = [applied.key_of(i, self.port) for i in done]
+        with held(backend, keys, "apply", timeout=lock_timeout, on_wait=on_lock_wait) as locks:
+            owner = locks.infos[0].owner if locks.infos else ""
+            created = plan.meta.created_at if plan.meta else ""
+            store = environment.applied_store(backend)
+            return tuple(applied.record(done, commit, store, owner, created, self.port))
 
     # --- the lock ---------------------------------------------------------------------------
 
@@ -236,11 +282,8 @@ class SavedPlan:
 
     def check(self, live: LiveState) -> None:
         """Refuse the plan unless git and the live values it recorded imply exactly its writes."""
-        meta = self.plan.meta
-        before = None
-        if meta is not None and meta.changed_since:
-            before = git.desired_at(meta.changed_since, self.state_dir)
-        replay.check(self.plan, self.desired, live, self.origin, before)
+        scopes = applied.plan_scopes(self.plan, self.state_dir)
+        replay.check(self.plan, self.desired, live, self.origin, scopes)
 
 
 def saved_plan(planfile: str, state_dir: str | None) -> SavedPlan:

@@ -24,6 +24,7 @@ from reconciler.cli.base import (
     fail,
     instance_option,
     reports_errors,
+    reviewed_option,
     state_dir_option,
     use_color,
 )
@@ -143,6 +144,7 @@ def _waiting(timeout: float) -> Callable[[LockInfo], None]:
 @lock_option
 @lock_timeout_option
 @changed_since_option
+@reviewed_option
 @endpoint_option
 @color_option
 @reports_errors
@@ -159,6 +161,7 @@ def apply(
     lock: str,
     lock_timeout: float,
     changed_since: str | None,
+    reviewed: tuple[str, ...],
     endpoint_url: tuple[str, ...],
     color: bool | None,
 ) -> None:
@@ -170,9 +173,10 @@ def apply(
     runner = run.Run(endpoints=endpoint_url)
     saved: run.SavedPlan | None = None
     if planfile:
-        if instance or changed_since:
+        if instance or changed_since or reviewed:
             raise ReconcilerError(
-                "--instance and --changed-since shape a new plan; a saved plan is applied as it was made"
+                "--instance, --changed-since and --reviewed shape a new plan; a saved plan is applied "
+                "as it was made"
             )
         saved = run.saved_plan(planfile, state_dir)
         made = saved.plan
@@ -182,13 +186,20 @@ def apply(
             instance=instance,
             changed_since=changed_since,
             wait_timeout=wait_timeout,
+            reviewed=reviewed,
+            lock=lock,
         )
     if not made.updates:
         click.echo(render(made, "text", color=use_color(color)), nl=False)
         waiting = [c for c in made.blocked if not c.held]
         if waiting:
-            fail(f"Nothing can be applied: {len(waiting)} blocked change(s) wait for their group.")
+            fail(f"Nothing can be applied: {len(waiting)} blocked change(s), for the reasons shown.")
         click.echo("Nothing to apply.")
+        if not dry_run:
+            notes = runner.settle(
+                made, lock=lock, lock_timeout=lock_timeout, on_lock_wait=_waiting(lock_timeout)
+            )
+            click.echo("".join(f"{clean(note)}\n" for note in notes), nl=False)
         return
     if not dry_run and not auto_approve:
         click.echo(render(made, "text", color=use_color(color)), nl=False)

@@ -132,9 +132,19 @@ endpoint_option = click.option(
 instance_option = click.option("--instance", metavar="NAME", help="Only this instance (its `instance.name`).")
 changed_since_option = click.option(
     "--changed-since",
-    metavar="REV",
+    metavar="REV|applied",
     help="Only change resources whose YAML changed since git revision REV; hold back reverting "
-    "changes made outside git (for apply on merge).",
+    "changes made outside git (for apply on merge). `applied`: since the commit last applied to "
+    "each instance, as recorded beside its lock (--lock).",
+)
+reviewed_option = click.option(
+    "--reviewed",
+    "reviewed",
+    multiple=True,
+    metavar="PLANFILE",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="A saved plan reviewers approved (repeatable): a change whose resource looks different in "
+    "Connect now than in that plan is held back, not written.",
 )
 
 

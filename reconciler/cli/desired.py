@@ -13,7 +13,6 @@ from reconciler.cli.base import (
 )
 from reconciler.cli.failures import annotations_option, reported
 from reconciler.desired import loader, model
-from reconciler.errors import ReconcilerError
 from reconciler.planning import iam
 from reconciler.render.failure import Failure
 
@@ -74,14 +73,15 @@ def targets(state_dir: str, as_json: bool) -> None:
 @state_dir_option
 @click.option("--mode", type=click.Choice(["plan", "apply"]), default="plan", show_default=True)
 @click.option(
-    "--lock-table", metavar="TABLE", help="Apply mode: also allow the DynamoDB apply lock in TABLE."
+    "--lock-table",
+    metavar="TABLE",
+    help="Also allow the DynamoDB table TABLE: the lock and the last applied commits (apply mode), "
+    "reading the last applied commits (plan mode, for --changed-since applied).",
 )
 @reports_errors
 def iam_policy(state_dir: str, mode: str, lock_table: str | None) -> None:
     """Print the least-privilege IAM policy for the plan (read-only) or apply role."""
     desired = loader.load(state_dir)
-    if lock_table and mode != "apply":
-        raise ReconcilerError("--lock-table only applies to --mode apply (plans take no lock)")
     if any(i.spec.account is None for i in desired.instances):
         click.echo("warning: an instance has no accountId; its ARNs use '*' for the account", err=True)
     click.echo(json.dumps(iam.policy(desired, mode, lock_table), indent=2))

@@ -23,6 +23,7 @@ from reconciler.cli.base import (
     endpoint_option,
     instance_option,
     reports_errors,
+    reviewed_option,
     state_dir_option,
     use_color,
     wait_option,
@@ -66,6 +67,15 @@ def _limit(fmt: str, max_chars: int | None, default: int) -> int:
 @annotations_option
 @wait_option(30.0)
 @changed_since_option
+@reviewed_option
+@click.option(
+    "--lock",
+    default=lambda: os.environ.get("RECONCILER_LOCK", "file"),
+    show_default="file, or $RECONCILER_LOCK",
+    metavar="BACKEND",
+    help="Where apply's locks live (file, file://FOLDER or dynamodb://TABLE): "
+    "--changed-since applied reads each instance's last applied commit there.",
+)
 @endpoint_option
 @color_option
 @reports_errors
@@ -80,6 +90,8 @@ def plan(
     annotations: bool,
     wait_timeout: float,
     changed_since: str | None,
+    reviewed: tuple[str, ...],
+    lock: str,
     endpoint_url: tuple[str, ...],
     color: bool | None,
 ) -> None:
@@ -98,7 +110,12 @@ def plan(
 
     with reported(failed, annotations=annotations, instance=instance):
         made = run.Run(endpoints=endpoint_url).plan(
-            state_dir, instance=instance, changed_since=changed_since, wait_timeout=wait_timeout
+            state_dir,
+            instance=instance,
+            changed_since=changed_since,
+            wait_timeout=wait_timeout,
+            reviewed=reviewed,
+            lock=lock,
         )
     if out:
         write_atomically(out, made.to_json())

@@ -10,6 +10,8 @@ possible, on purpose, by applying without the flag.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from reconciler.desired.model import GroupSpec, QueueSpec
 from reconciler.desired.state import DesiredState
 from reconciler.planning.plan import Action, Change, Kind, Plan
@@ -31,21 +33,30 @@ def changed_since(plan: Plan, now: DesiredState, before: DesiredState | None, re
     """Hold back every update whose desired definition did not change since `ref`."""
     if before is None:
         return plan
-    ids = {i.name: i.spec.instance_id.lower() for i in now.instances}
-    reason = (
-        f"not changed in git since {ref[:12]}: live Connect was changed outside git; "
-        "apply without --changed-since to revert it"
-    )
+    return changed_since_each(plan, now, {i.name: (before, ref) for i in plan.instances})
 
-    old_specs, new_specs = _specs(before), _specs(now)
+
+def changed_since_each(plan: Plan, now: DesiredState, scopes: Mapping[str, tuple[DesiredState, str]]) -> Plan:
+    """Each instance's updates held back unless its YAML changed since that instance's revision
+    (`scopes`: instance name -> (desired state at the revision, the revision)). Instances without
+    a scope are left as they are."""
+    ids = {i.name: i.spec.instance_id.lower() for i in now.instances}
+    new_specs = _specs(now)
+    old_specs = {ref: _specs(before) for before, ref in scopes.values()}
 
     def hold(change: Change) -> Change:
-        if change.action is not Action.UPDATE:
+        scope = scopes.get(change.instance)
+        if change.action is not Action.UPDATE or scope is None:
             return change
+        ref = scope[1]
         address = (ids.get(change.instance, change.instance), change.kind, change.key)
-        old = old_specs.get(address)
+        old = old_specs[ref].get(address)
         if old is None or old != new_specs.get(address):
             return change
+        reason = (
+            f"not changed in git since {ref[:12]}: live Connect was changed outside git; "
+            "apply without --changed-since to revert it"
+        )
         return change.model_copy(update={"action": Action.BLOCKED, "reason": reason, "held": True})
 
     return plan.model_copy(update={"changes": number_steps([hold(c) for c in plan.changes])})

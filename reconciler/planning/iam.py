@@ -36,7 +36,8 @@ def _arns(spec: InstanceSpec, kinds: tuple[str, ...]) -> list[str]:
 def policy(desired: DesiredState, mode: str, lock_table: str | None = None) -> dict[str, Any]:
     """The policy document for `mode` ("plan" or "apply") over every instance in `desired`.
 
-    With `lock_table`, the apply policy may also hold the apply lock in that DynamoDB table.
+    With `lock_table`, the apply policy may also hold the apply lock in that DynamoDB table and
+    write the last applied commits beside it; the plan policy may read those (`GetItem` only).
     """
     if mode not in ("plan", "apply"):
         raise ValueError(f"mode must be plan or apply, not {mode!r}")
@@ -53,6 +54,17 @@ def policy(desired: DesiredState, mode: str, lock_table: str | None = None) -> d
             "Resource": resources("instance", "queue", "flow", "group", "number"),
         }
     ]
+    accounts = sorted({spec.account or "*" for spec in specs})
+    table_arns = [f"arn:aws:dynamodb:*:{account}:table/{lock_table}" for account in accounts]
+    if mode == "plan" and lock_table:
+        statements.append(
+            {
+                "Sid": "ReadAppliedCommits",
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem"],
+                "Resource": table_arns,
+            }
+        )
     if mode == "apply":
         statements += [
             {
@@ -69,13 +81,12 @@ def policy(desired: DesiredState, mode: str, lock_table: str | None = None) -> d
             },
         ]
         if lock_table:
-            accounts = sorted({spec.account or "*" for spec in specs})
             statements.append(
                 {
                     "Sid": "ApplyLock",
                     "Effect": "Allow",
                     "Action": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"],
-                    "Resource": [f"arn:aws:dynamodb:*:{account}:table/{lock_table}" for account in accounts],
+                    "Resource": table_arns,
                 }
             )
     return {"Version": "2012-10-17", "Statement": statements}

@@ -115,6 +115,8 @@ class PlanMeta(_Value):
     state_dir: str
     git_commit: str | None = None
     changed_since: str | None = None  # the revision the plan's scope was taken from, if any
+    # with `--changed-since applied`: instance name -> the commit last applied to it (its scope)
+    applied_commits: dict[str, str] = {}
 
 
 class Plan(_Value):

@@ -16,12 +16,13 @@ stale check reads them again before each write.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from reconciler.desired.state import DesiredState
 from reconciler.errors import ReconcilerError
-from reconciler.planning.changed_since import changed_since
+from reconciler.planning.changed_since import changed_since_each
 from reconciler.planning.live import Distribution, LiveInstance, LiveState, number_identity
 from reconciler.planning.plan import Action, Kind, Plan
 from reconciler.planning.planner import make_plan
@@ -50,18 +51,19 @@ def check(
     desired: DesiredState,
     live: LiveState,
     origin: str,
-    before: DesiredState | None = None,
+    scopes: Mapping[str, tuple[DesiredState, str]] | None = None,
 ) -> None:
     """Raise PlanMismatch, naming the first difference, unless `plan`'s writes replay exactly.
 
-    `before` is the desired state at the plan's `--changed-since` revision, when it had one.
+    `scopes` is the plan's `--changed-since` scope, when it had one: instance name -> (the desired
+    state at that instance's revision, the revision).
     """
     check_instances(plan, desired, origin)
     names = {i.name for i in plan.instances}
     scoped = replace(desired, instances=tuple(i for i in desired.instances if i.name in names))
     replayed = make_plan(scoped, LiveState(tuple(_as_planned(i, plan) for i in live.instances)))
-    if plan.meta is not None and plan.meta.changed_since:
-        replayed = changed_since(replayed, scoped, before, plan.meta.changed_since)
+    if scopes:
+        replayed = changed_since_each(replayed, scoped, scopes)
     found = {(c.instance, c.resource_id): c for c in replayed.changes}
     order = [(c.instance, c.resource_id) for c in replayed.updates]
     seen: list[tuple[str, str]] = []

@@ -2,7 +2,7 @@
 // An in-memory stand-in for actions/github-script's `github`, `context` and `core`: it answers
 // from the data it is given and records every call, so the workflow scripts run without network.
 
-function fakeGithub({ comments = [], pulls = [], issues = [], labels = [], failRemove = {} } = {}) {
+function fakeGithub({ comments = [], pulls = [], issues = [], labels = [], failRemove = {}, runs = [] } = {}) {
   const calls = [];
   let nextId = 9000;
   const api = (name, answer) => async (params) => {
@@ -35,6 +35,9 @@ function fakeGithub({ comments = [], pulls = [], issues = [], labels = [], failR
       repos: {
         listPullRequestsAssociatedWithCommit: api('listPullRequestsAssociatedWithCommit', () => pulls),
       },
+      actions: {
+        listWorkflowRuns: api('listWorkflowRuns', () => ({ workflow_runs: runs })),
+      },
     },
   };
   return github;
@@ -50,6 +53,14 @@ function fakeContext({ sha = 'f00dfacef00dfacef00dfacef00dfacef00dface', pullReq
   };
 }
 
-const core = { info() {}, warning() {}, notice() {} };
+const core = {
+  outputs: {},
+  info() {},
+  warning() {},
+  notice() {},
+  setOutput(name, value) {
+    this.outputs[name] = value;
+  },
+};
 
 module.exports = { fakeGithub, fakeContext, core };

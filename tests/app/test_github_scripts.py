@@ -475,3 +475,36 @@ def test_the_issue_body_fits_githubs_limit(tmp_path: Path) -> None:
     (created,) = calls(out["calls"], "create")
     assert len(created["body"]) <= 65536
     assert "_… cut to fit the issue: run `reconciler drift` for the whole report._" in created["body"]
+
+
+# --- the reviewed plan for the plan on merge --------------------------------------------------------
+
+HEAD = "abcdabcdabcdabcdabcdabcdabcdabcdabcdabcd"
+MERGED = [{"number": 8, "merged_at": "2026-01-02T00:00:00Z", "merge_commit_sha": SHA, "head": {"sha": HEAD}}]
+RUNS = [
+    {"id": 11, "head_sha": HEAD, "status": "completed", "created_at": "2026-01-01T10:00:00Z"},
+    {"id": 12, "head_sha": HEAD, "status": "completed", "created_at": "2026-01-01T12:00:00Z"},  # last
+    {"id": 13, "head_sha": HEAD, "status": "in_progress", "created_at": "2026-01-01T13:00:00Z"},
+    {"id": 14, "head_sha": "0" * 40, "status": "completed", "created_at": "2026-01-01T14:00:00Z"},
+]
+
+FIND_REVIEWED = """
+const github = fake.fakeGithub({ pulls: input.pulls, runs: input.runs });
+const context = fake.fakeContext();
+const found = await load('reviewed-plan.js').findReviewedPlanRun({ github, context, core: fake.core });
+return { found, outputs: fake.core.outputs, calls: github.calls };
+"""
+
+
+def test_the_reviewed_plan_is_the_last_completed_plan_run_of_the_merged_head() -> None:
+    out = node(FIND_REVIEWED, pulls=MERGED, runs=RUNS)
+    assert out["found"] == 12 and out["outputs"] == {"run-id": "12"}
+    (listed,) = calls(out["calls"], "listWorkflowRuns")
+    assert listed["workflow_id"] == "plan.yml" and listed["head_sha"] == HEAD
+    assert listed["event"] == "pull_request"
+
+
+@pytest.mark.parametrize(("pulls", "runs"), [([], RUNS), (MERGED, []), (MERGED, RUNS[2:3])])
+def test_without_a_reviewed_plan_run_the_output_is_empty(pulls: list[Any], runs: list[Any]) -> None:
+    out = node(FIND_REVIEWED, pulls=pulls, runs=runs)
+    assert out["found"] is None and out["outputs"] == {"run-id": ""}

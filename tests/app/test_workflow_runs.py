@@ -19,9 +19,11 @@ import pytest
 import yaml
 
 from connect_emulator.server import Emulator
+from reconciler.app.environment import applied_store, lock_backend
+from reconciler.applying.applied import new_record
 from reconciler.render.markdown import MARKER
 
-from ..support.demo import INSTANCE, INSTANCE_ID, QUEUES, WORKFLOWS, edit_yaml
+from ..support.demo import ACCOUNT, EAST, INSTANCE, INSTANCE_ID, QUEUES, WORKFLOWS, edit_yaml
 from .helpers import VENV_BIN, free_port
 
 NODE = shutil.which("node")
@@ -86,12 +88,16 @@ def test_the_apply_job_applies_the_saved_plan_and_never_plans_again(
     demo_emulator: Emulator, jobs: dict[str, Path], workdir: Path
 ) -> None:
     summary = workdir / "summary.md"
-    planned = run_step(step("apply.yml", "plan", "plan"), jobs["plan"], summary, INSTANCE=INSTANCE, BEFORE="")
+    planned = run_step(
+        step("apply.yml", "plan", "plan"), jobs["plan"], summary, INSTANCE=INSTANCE, SCOPE="everything"
+    )
 
     assert planned.returncode == 0, planned.stderr
     saved = jobs["plan"] / "plans" / f"{INSTANCE}.plan.json"
     assert saved.is_file()
-    assert summary.read_text(encoding="utf-8").startswith(f"{MARKER}\n## Amazon Connect plan\n")
+    shown = summary.read_text(encoding="utf-8")
+    assert shown.startswith("> [!NOTE]\n> No reviewed plan")  # a run by hand has no pull request
+    assert f"\n\n{MARKER}\n## Amazon Connect plan\n" in shown
 
     # While the approval waits, someone changes Sales in the console. The approver saw a plan that
     # renames Sales from the old value: apply must not overwrite the new one, nor plan again.
@@ -125,7 +131,7 @@ def test_the_apply_job_refuses_a_plan_made_from_other_files(
     summary = workdir / "summary.md"
     assert (
         run_step(
-            step("apply.yml", "plan", "plan"), jobs["plan"], summary, INSTANCE=INSTANCE, BEFORE=""
+            step("apply.yml", "plan", "plan"), jobs["plan"], summary, INSTANCE=INSTANCE, SCOPE="everything"
         ).returncode
         == 0
     )
@@ -143,6 +149,83 @@ def test_the_apply_job_refuses_a_plan_made_from_other_files(
     assert [c for c in demo_emulator.calls() if str(c["operation"]).startswith("Update")] == []
 
 
+# --- the scope: the PR's plan, reviewed, and the merge's plan ----------------------------------------
+
+
+def committed_and_recorded(folder: Path) -> str:
+    """`folder` as a git checkout whose parent commit, from before its desired state, is recorded as
+    the last applied to the instance: the whole desired state is in the scope."""
+    steps = (
+        ["init", "-q"],
+        ["commit", "-q", "--allow-empty", "-m", "start"],
+        ["rev-parse", "HEAD"],
+        ["add", "."],
+        ["commit", "-qm", "state"],
+    )
+    for args in steps[:2]:
+        subprocess.run(
+            ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            check=True,
+            capture_output=True,
+        )
+    start = subprocess.run(
+        ["git", "-C", str(folder), *steps[2]], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    for args in steps[3:]:
+        subprocess.run(
+            ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            check=True,
+            capture_output=True,
+        )
+    key = f"connect-reconciler/{ACCOUNT}/{EAST}/{INSTANCE_ID}"
+    applied_store(lock_backend("file")).write(new_record(key, INSTANCE, start, "test"))
+    return start
+
+
+def test_the_merge_plan_holds_what_changed_in_connect_since_the_pr_plan_was_reviewed(
+    demo_emulator: Emulator, jobs: dict[str, Path], workdir: Path
+) -> None:
+    summary = workdir / "summary.md"
+    committed_and_recorded(jobs["plan"])
+    pr = run_step(step("plan.yml", "plan", "plan"), jobs["plan"], summary, INSTANCE=INSTANCE)
+    assert pr.returncode == 0, pr.stderr
+    reviewed = jobs["plan"] / "reviewed" / f"{INSTANCE}.plan.json"
+    assert json.loads(reviewed.read_text(encoding="utf-8"))["meta"]["changed_since"] == "applied"
+    # After the review, someone changes Sales in the console; the pull request is merged.
+    demo_emulator.set_queue_caller_config(INSTANCE_ID, QUEUES["Sales"], name="Sales (console)")
+    merge = jobs["apply"]
+    committed_and_recorded(merge)
+    artifact(reviewed.parent, merge / "reviewed")
+    summary.write_text("", encoding="utf-8")
+
+    planned = run_step(step("apply.yml", "plan", "plan"), merge, summary, INSTANCE=INSTANCE, SCOPE="applied")
+
+    assert planned.returncode == 0, planned.stderr
+    saved = json.loads((merge / "plans" / f"{INSTANCE}.plan.json").read_text(encoding="utf-8"))
+    sales = next(c for c in saved["changes"] if c["name"] == "Sales")
+    assert sales["action"] == "blocked" and "changed in Connect since the reviewed plan" in sales["reason"]
+    assert "unreviewed" not in summary.read_text(encoding="utf-8")
+
+    # Without the pull request's plan (none found), the plan says it is unreviewed.
+    shutil.rmtree(merge / "reviewed")
+    summary.write_text("", encoding="utf-8")
+    planned = run_step(step("apply.yml", "plan", "plan"), merge, summary, INSTANCE=INSTANCE, SCOPE="applied")
+    assert planned.returncode == 0, planned.stderr
+    assert "this plan is unreviewed" in summary.read_text(encoding="utf-8")
+
+
+def test_the_merge_plan_refuses_without_a_recorded_commit(
+    demo_emulator: Emulator, jobs: dict[str, Path], workdir: Path
+) -> None:
+    summary = workdir / "summary.md"
+    subprocess.run(["git", "-C", str(jobs["apply"]), "init", "-q"], check=True)
+    planned = run_step(
+        step("apply.yml", "plan", "plan"), jobs["apply"], summary, INSTANCE=INSTANCE, SCOPE="applied"
+    )
+    assert planned.returncode == 1
+    assert "no commit was ever recorded as applied to anycompany-demo" in planned.stderr
+
+
 # --- the pull-request plan comment -------------------------------------------------------------------
 
 
@@ -150,6 +233,7 @@ def test_plan_jobs_and_the_comment_job_make_one_comment_naming_every_instance(
     demo_emulator: Emulator, jobs: dict[str, Path], workdir: Path
 ) -> None:
     summary = workdir / "summary.md"
+    committed_and_recorded(jobs["plan"])
     planned = run_step(step("plan.yml", "plan", "plan"), jobs["plan"], summary, INSTANCE=INSTANCE)
     assert planned.returncode == 0, planned.stderr  # 2 (changes) is not a failure
     assert summary.read_text(encoding="utf-8").startswith(MARKER)

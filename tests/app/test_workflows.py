@@ -127,6 +127,43 @@ def test_plan_runs_on_pull_requests_that_touch_desired_state() -> None:
     assert '--instance "$INSTANCE"' in script
 
 
+# --- the scope: the PR's plan and the merge's plan from the commit last applied ----------------------
+
+
+def test_the_pr_plan_and_the_merge_plan_use_the_same_scope_from_a_shared_record() -> None:
+    pr, merge = load(WORKFLOWS / "plan.yml"), load(WORKFLOWS / "apply.yml")
+    for workflow in (pr, merge):
+        # the record lives beside the lock, in a table every runner reaches (never a runner's disk)
+        assert workflow["env"]["RECONCILER_LOCK"] == "dynamodb://${{ vars.CONNECT_LOCK_TABLE }}"
+        job = workflow["jobs"]["plan"]
+        assert "--changed-since applied" in job_script(job, "reconciler plan")
+        checkout = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@"))
+        assert checkout["with"]["fetch-depth"] == 0  # the recorded commit must be in the history
+    # the PR's plan is kept as reviewed; the merge's plan passes it back with --reviewed
+    pr_job = pr["jobs"]["plan"]
+    assert '--out "reviewed/$INSTANCE.plan.json"' in job_script(pr_job, "reconciler plan")
+    kept = next(
+        s
+        for s in pr_job["steps"]
+        if str(s.get("uses", "")).startswith("actions/upload-artifact@") and "reviewed" in str(s)
+    )
+    assert kept["with"]["name"] == "reviewed-plan-${{ matrix.target.name }}"
+    assert kept["with"]["path"] == "reviewed/"
+    merge_job = merge["jobs"]["plan"]
+    found = next(s for s in merge_job["steps"] if s.get("id") == "reviewed")
+    assert "reviewed-plan.js" in found["with"]["script"]
+    fetched = next(
+        s for s in merge_job["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact@")
+    )
+    assert fetched["with"]["name"] == "reviewed-plan-${{ matrix.target.name }}"
+    assert fetched["with"]["run-id"] == "${{ steps.reviewed.outputs.run-id }}"
+    assert fetched["continue-on-error"] is True  # none found: an unreviewed plan, still approved
+    assert '--reviewed "reviewed/$INSTANCE.plan.json"' in job_script(merge_job, "reconciler plan")
+    # by hand, `everything` is the deliberate revert of drift (and the first record of an instance)
+    scope = triggers(merge)["workflow_dispatch"]["inputs"]["scope"]
+    assert scope["options"] == ["applied", "everything"] and scope["default"] == "applied"
+
+
 def test_apply_is_serialised_and_behind_an_environment() -> None:
     workflow = load(WORKFLOWS / "apply.yml")
 
@@ -211,11 +248,17 @@ def test_apply_on_merge_plans_first_then_applies_that_saved_plan_behind_the_appr
 
     # the plan: read-only role, no environment (so no approval is needed to see it), saved
     assert "environment" not in plan
-    assert plan["permissions"] == {"contents": "read", "id-token": "write"}
+    assert plan["permissions"] == {
+        "contents": "read",
+        "id-token": "write",
+        "actions": "read",  # the reviewed plan artifact of the merged pull request's plan run
+        "pull-requests": "read",
+    }
     assert "CONNECT_PLAN_ROLE_ARN" in str(plan["steps"]) and "CONNECT_APPLY_ROLE_ARN" not in str(plan)
     planned = job_script(plan, "reconciler plan")
     assert '--out "plans/$INSTANCE.plan.json"' in planned
-    assert '--changed-since "$BEFORE"' in planned
+    assert "scope=(--changed-since applied)" in planned
+    assert "github.event.before" not in str(workflow) and "BEFORE" not in planned
     assert '>> "$GITHUB_STEP_SUMMARY"' in planned  # the approver reads the plan in the run summary
     upload = next(s for s in plan["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
     assert upload["with"]["name"] == "plan-${{ matrix.target.name }}"

@@ -367,5 +367,5 @@ def test_a_plan_with_only_blocked_changes_exits_1(emu: Emulator, state_dir: Path
     emu.clear_calls()
     result = invoke("apply", "--state-dir", str(state_dir), "--auto-approve", "--wait-timeout", "0.5")
     assert result.exit_code == 1
-    assert "Nothing can be applied: 1 blocked change(s) wait for their group." in result.stderr
+    assert "Nothing can be applied: 1 blocked change(s), for the reasons shown." in result.stderr
     assert writes(emu) == []

@@ -186,9 +186,13 @@ def test_iam_policy_lock_table_allows_exactly_the_lock_calls() -> None:
     lock = statements["ApplyLock"]
     assert lock["Action"] == ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
     assert lock["Resource"] == ["arn:aws:dynamodb:*:111122223333:table/connect-locks"]
-    refused = CliRunner().invoke(cli, ["iam-policy", "--state-dir", str(DEMO_STATE), "--lock-table", "t"])
-    assert refused.exit_code == 1
-    assert "only applies to --mode apply" in refused.stderr
+    # the plan role reads each instance's last applied commit there (--changed-since applied)
+    planned = CliRunner().invoke(cli, ["iam-policy", "--state-dir", str(DEMO_STATE), "--lock-table", "t"])
+    assert planned.exit_code == 0, planned.stderr
+    statements = {s["Sid"]: s for s in json.loads(planned.stdout)["Statement"]}
+    assert statements["ReadAppliedCommits"]["Action"] == ["dynamodb:GetItem"]
+    assert statements["ReadAppliedCommits"]["Resource"] == ["arn:aws:dynamodb:*:111122223333:table/t"]
+    assert "ApplyLock" not in statements
 
 
 def test_a_lock_left_by_a_killed_process_on_this_machine_is_taken_over(tmp_path: Path) -> None:
