@@ -53,13 +53,13 @@ def _confirm(count: int) -> None:
         fail("Apply cancelled; nothing was changed.")
 
 
-def _run_apply(runner: run.Run, made: Plan, **options: Any) -> Report:
+def _run_apply(runner: run.Run, made: Plan, color: bool | None, **options: Any) -> Report:
     """Run.apply with a line per change on stderr as it completes; Ctrl-C stops it gracefully.
 
     An interrupted apply ends here: what was applied and what was not, the journal and the command
     that undoes it, then exit 130.
     """
-    progress = Progress(color=use_color(None, sys.stderr))
+    progress = Progress(color=use_color(color, sys.stderr))
     options["settings"].on_result = progress
     stop = threading.Event()
     try:
@@ -192,6 +192,7 @@ def apply(
     report = _run_apply(
         runner,
         made,
+        color,
         journal_path=journal_path,
         settings=settings,
         lock=lock,
@@ -244,6 +245,7 @@ def rollback(
     report = _run_apply(
         run.Run(endpoints=endpoint_url),
         made,
+        color,
         journal_path=journal_path,
         settings=Settings(dry_run=dry_run),
         lock=lock,

@@ -58,20 +58,23 @@ class Progress:
                 click.echo(line, file=self.stream, color=self.color)
                 return
             status = status_line(done, total, self.clock() - self.started, self.counts)
-            click.echo(
-                f"{_CLEAR}{line}\n{click.style(status, dim=True)}",
-                file=self.stream,
-                nl=False,
-                color=self.color,
-            )
+            if self.color:
+                status = click.style(status, dim=True)
+            # Written as is: click.echo would strip the line clearing along with colour.
+            self._write(f"{_CLEAR}{line}\n{status}")
             self.status_shown = True
 
     def say(self, text: str) -> None:
         """A line of its own, above the status line."""
         with self._lock:
-            prefix = _CLEAR if self.status_shown else ""
-            click.echo(f"{prefix}{text}", file=self.stream, color=self.color)
+            if self.status_shown:
+                self._write(_CLEAR)
+            click.echo(text, file=self.stream, color=self.color)
             self.status_shown = False
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
 
     def close(self) -> None:
         """End the status line (it stays on screen as the last word on progress)."""
