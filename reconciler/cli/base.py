@@ -40,6 +40,8 @@ def reports_errors(func: F) -> F:
         except LoadError as exc:
             for diagnostic in exc.diagnostics:
                 click.echo(redact(f"error: {diagnostic}"), err=True)
+                for line in diagnostic.context:  # already escaped and short
+                    click.echo(redact(line), err=True)
             count = len(exc.diagnostics)
             fail(f"{count} problem{'s' if count != 1 else ''} found; nothing was changed")
         except ReconcilerError as exc:
