@@ -14,6 +14,8 @@ from connect_emulator.server import Emulator
 from ..support.cli import invoke
 from ..support.demo import copy_demo, edit_yaml
 
+DENIED = "AccessDeniedException"
+
 
 def test_access_denied_names_the_iam_action_and_the_policy_command(
     demo_emulator: Emulator, tmp_path: Path
@@ -41,9 +43,7 @@ def test_access_denied_names_the_iam_action_and_the_policy_command(
 
 def test_a_refused_read_points_at_the_plan_policy(demo_emulator: Emulator, tmp_path: Path) -> None:
     emu, state_dir = demo_emulator, copy_demo(tmp_path / "state")
-    emu.set_faults(
-        {"scripted": [{"operation": "SearchQueues", "nth": 1, "status": 403, "code": "AccessDeniedException"}]}
-    )
+    emu.set_faults({"scripted": [{"operation": "SearchQueues", "nth": 1, "status": 403, "code": DENIED}]})
     result = invoke("plan", "--state-dir", str(state_dir))
     assert result.exit_code == 1
     assert (
