@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from connect_emulator.server import Emulator
@@ -58,3 +59,30 @@ def test_the_first_ctrl_c_finishes_the_write_in_flight_and_starts_no_other(
     skipped = [r for r in records if r["event"] == "change-skipped"]
     assert {r["message"] for r in skipped} == {"not attempted: the apply was interrupted"}
     assert [w["operation"] for w in writes(emu)] == ["UpdateTrafficDistribution"]
+
+
+def test_a_second_ctrl_c_stops_at_once_in_one_line(emu: Emulator, state_dir: Path, tmp_path: Path) -> None:
+    emu.set_faults({"rules": [{"operation": "GetTrafficDistribution", "latencyMs": 3000}]})
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "reconciler", "apply", "--state-dir", str(state_dir)),
+            *("--auto-approve", "--no-color", "--journal", str(tmp_path / "journal.jsonl")),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    assert process.stdout is not None and process.stderr is not None
+    for line in process.stdout:
+        if line.startswith("Plan: "):  # the plan is printed: the apply is under way
+            break
+    time.sleep(1.0)  # into the first write's slow read (3 s), the Ctrl-C handling installed by then
+    process.send_signal(signal.SIGINT)
+    assert process.stderr.readline().startswith("Interrupted: finishing the writes in flight")
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+
+    assert process.returncode == 130
+    assert err == "Interrupted again: stopped at once; the journal shows what was written.\n"
+    assert "Traceback" not in out
