@@ -42,3 +42,16 @@ def test_the_readme_quickstart_runs_against_the_emulator(demo_emulator: Emulator
 def test_plans_and_journals_are_git_ignored() -> None:
     ignored = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "plan.json" in ignored and ".reconciler/" in ignored
+
+
+def test_the_readme_plan_example_is_what_plan_prints(demo_emulator: Emulator, tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = readme.split("### Reading a plan\n\n```\n", 1)[1].split("```", 1)[0]
+    shown = [line for line in example.splitlines() if line.strip()]
+    plan = invoke("plan", "--state-dir", str(copy_demo(tmp_path / "desired-state")), "--no-color")
+    printed = plan.stdout.splitlines()
+    for line in shown:  # the example is abridged: each line is printed, a cut one (`...`) as its start
+        if line.endswith("..."):
+            assert any(p.startswith(line[:-3]) for p in printed), line
+        else:
+            assert line in printed, line
