@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -167,20 +168,22 @@ class Run:
         saved: SavedPlan | None = None,
         lock_timeout: float = 0.0,
         on_lock_wait: Callable[[LockInfo], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> Report:
         """Apply (or roll back) under the per-instance lock, journalled; a dry run takes neither.
 
         A saved plan is replayed against git and the live values it recorded before anything is
         written (`reconciler.planning.replay`): an edited plan is refused. A lock held by another
         run is waited for up to `lock_timeout` seconds (`on_lock_wait` is told whom it waits for),
-        then refused naming the holder.
+        then refused naming the holder. Setting `stop` (the CLI does on Ctrl-C) starts no new
+        write: those in flight finish and are journalled, the rest are skipped as interrupted.
         """
         check = None
         if saved is not None:
             replay.check_instances(saved.plan, saved.desired, saved.origin)  # before any call
             check = saved.check
         if settings.dry_run:
-            return Applier(self.port, None, settings, operation=operation).run(plan, check)
+            return _stoppable(Applier(self.port, None, settings, operation=operation), stop).run(plan, check)
         commit = applied.recordable(plan) if operation == "apply" else None
         with contextlib.ExitStack() as stack:
             keys = lock_keys(plan, self.port)
@@ -196,7 +199,7 @@ class Run:
             stack.callback(setattr, settings, "before_write", previous)
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
             port = LockedWrites(self.port, locks.check)
-            report = Applier(port, journal, settings, operation=operation).run(plan, check)
+            report = _stoppable(Applier(port, journal, settings, operation=operation), stop).run(plan, check)
             done = applied.done_instances(plan, report)
             if commit is None or not done or not locks.ok():
                 return report
@@ -239,6 +242,12 @@ class Run:
     def unlock(self, found: InstanceLock) -> None:
         """Remove the lock `found` shows, if its holder still holds it (else a clear error)."""
         remove_lock(found)
+
+
+def _stoppable(applier: Applier, stop: threading.Event | None) -> Applier:
+    if stop is not None:
+        applier.stop = stop
+    return applier
 
 
 def _refuse_a_second_definition(spec: InstanceSpec, state_dir: str) -> None:

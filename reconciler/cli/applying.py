@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,7 @@ import click
 
 from reconciler.app import run
 from reconciler.applying.lock import LockInfo
-from reconciler.applying.results import Outcome, Report, Result
+from reconciler.applying.results import Report
 from reconciler.applying.settings import Settings
 from reconciler.cli.base import (
     changed_since_option,
@@ -28,32 +29,13 @@ from reconciler.cli.base import (
     state_dir_option,
     use_color,
 )
+from reconciler.cli.progress import EXIT_INTERRUPTED, Progress, graceful_interrupt
 from reconciler.errors import ReconcilerError
 from reconciler.planning.plan import Plan
 from reconciler.render import render
-from reconciler.render.apply import render_dry_run, render_result, render_summary
+from reconciler.render.apply import render_dry_run, render_summary
+from reconciler.render.progress import render_interrupted
 from reconciler.render.values import clean
-
-
-class _Progress:
-    """Per-change lines: rewritten in place on a terminal, one plain line each in CI logs."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.open_line = False
-
-    def __call__(self, result: Result, done: int, total: int) -> None:
-        line = render_result(result, done, total)
-        keep = result.outcome in (Outcome.FAILED, Outcome.STALE) or not self.tty
-        if self.tty:
-            click.echo("\r\x1b[2K" + line, err=True, nl=keep)
-            self.open_line = not keep
-        else:
-            click.echo(line, err=True)
-
-    def close(self) -> None:
-        if self.open_line:
-            click.echo("", err=True)
 
 
 def _confirm(count: int) -> None:
@@ -72,14 +54,24 @@ def _confirm(count: int) -> None:
         fail("Apply cancelled; nothing was changed.")
 
 
-def _run_apply(runner: run.Run, made: Plan, **options: Any) -> Report:
-    """Run.apply with a progress line per change on stderr."""
-    progress = _Progress()
+def _run_apply(runner: run.Run, made: Plan, color: bool | None, **options: Any) -> Report:
+    """Run.apply with a line per change on stderr as it completes; Ctrl-C stops it gracefully.
+
+    An interrupted apply ends here: what was applied and what was not, the journal and the command
+    that undoes it, then exit 130.
+    """
+    progress = Progress(color=use_color(color, sys.stderr))
     options["settings"].on_result = progress
+    stop = threading.Event()
     try:
-        return runner.apply(made, **options)
+        with graceful_interrupt(stop, progress.say):
+            report = runner.apply(made, stop=stop, **options)
     finally:
         progress.close()
+    if report.interrupted:
+        click.echo(render_interrupted(report), nl=False)
+        sys.exit(EXIT_INTERRUPTED)
+    return report
 
 
 lock_option = click.option(
@@ -201,15 +193,17 @@ def apply(
             )
             click.echo("".join(f"{clean(note)}\n" for note in notes), nl=False)
         return
-    if not dry_run and not auto_approve:
+    if not dry_run:  # also with --auto-approve: a CI log always says what was about to change
         click.echo(render(made, "text", color=use_color(color)), nl=False)
-        _confirm(len(made.updates))
+        if not auto_approve:
+            _confirm(len(made.updates))
     settings = Settings(
         fail_fast=fail_fast, dry_run=dry_run, wait_timeout=wait_timeout, verify_timeout=verify_timeout
     )
     report = _run_apply(
         runner,
         made,
+        color,
         journal_path=journal_path,
         settings=settings,
         lock=lock,
@@ -255,12 +249,14 @@ def rollback(
     if not made.updates:
         click.echo(f"{journal_file}: the apply changed nothing that can be rolled back.")
         return
-    if not dry_run and not auto_approve:
+    if not dry_run:  # also with --auto-approve, as apply does
         click.echo(render(made, "text", color=use_color(color)), nl=False)
-        _confirm(len(made.updates))
+        if not auto_approve:
+            _confirm(len(made.updates))
     report = _run_apply(
         run.Run(endpoints=endpoint_url),
         made,
+        color,
         journal_path=journal_path,
         settings=Settings(dry_run=dry_run),
         lock=lock,

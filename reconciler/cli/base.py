@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -41,6 +41,8 @@ def reports_errors(func: F) -> F:
         except LoadError as exc:
             for diagnostic in exc.diagnostics:
                 click.echo(redact(f"error: {diagnostic}"), err=True)
+                for line in diagnostic.context:  # already escaped and short
+                    click.echo(redact(line), err=True)
             count = len(exc.diagnostics)
             fail(f"{count} problem{'s' if count != 1 else ''} found; nothing was changed")
         except ReconcilerError as exc:
@@ -160,12 +162,36 @@ def wait_option(default: float) -> Callable[[F], F]:
     )
 
 
+def decide_color(flag: bool | None, environ: Mapping[str, str], isatty: bool) -> bool:
+    """The one colour rule of every command and stream.
+
+    `--color`/`--no-color` win (so `--color` colours a pipe or a CI log); otherwise a non-empty
+    NO_COLOR (https://no-color.org: an empty one does not count) or TERM=dumb means none, and
+    anything else is coloured only on a terminal.
+    """
+    if flag is not None:
+        return flag
+    if environ.get("NO_COLOR", "") != "" or environ.get("TERM") == "dumb":
+        return False
+    return isatty
+
+
+def _color_callback(ctx: click.Context, param: click.Parameter, value: bool | None) -> bool:
+    decided = decide_color(value, os.environ, sys.stdout.isatty())
+    # click.echo keeps or strips styles by `ctx.color`: the decision holds for every line printed.
+    ctx.color = decided
+    return decided
+
+
 color_option = click.option(
-    "--color/--no-color", default=None, help="Colour the text output (default: only on a terminal)."
+    "--color/--no-color",
+    default=None,
+    callback=_color_callback,
+    help="Colour the output; --color also in pipes and CI logs (default: only on a terminal, "
+    "never with a non-empty NO_COLOR or TERM=dumb).",
 )
 
 
-def use_color(color: bool | None) -> bool:
-    if color is not None:
-        return color
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+def use_color(color: bool | None, stream: TextIO | None = None) -> bool:
+    """Whether to colour: `color` as decided by the option, else the rule for `stream`."""
+    return decide_color(color, os.environ, (stream or sys.stdout).isatty())

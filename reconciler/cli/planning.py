@@ -62,7 +62,11 @@ def _limit(fmt: str, max_chars: int | None, default: int) -> int:
 @instance_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--out", metavar="FILE", help="Save the plan (JSON) for `reconciler apply FILE`.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there is something to apply, 0 when not (blocked or held-back changes alone: 0).",
+)
 @max_chars_option(GITHUB_COMMENT_LIMIT, "plan")
 @annotations_option
 @wait_option(30.0)
@@ -97,7 +101,8 @@ def plan(
 ) -> None:
     """Read the live state, diff it against the desired state and print the plan.
 
-    Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
+    Exit 0 when the plan was made (with --detailed-exitcode: 2 when there is something to apply;
+    blocked or held-back changes alone: 0), 1 on error.
     A plan that fails prints its errors on stdout too in markdown (an error section) and json (an
     `errors` list); nothing is saved with --out then.
     """
@@ -125,7 +130,7 @@ def plan(
         click.echo(render(made, fmt, color=use_color(color) and fmt == "text"), nl=False)
     if out:
         click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
-    if detailed_exitcode and made.has_changes:
+    if detailed_exitcode and made.updates:  # blocked or held back alone: nothing apply would do
         sys.exit(2)
 
 
@@ -141,6 +146,7 @@ def plan(
 @annotations_option
 @wait_option(30.0)
 @endpoint_option
+@color_option
 @reports_errors
 @paused()
 def drift(
@@ -153,6 +159,7 @@ def drift(
     annotations: bool,
     wait_timeout: float,
     endpoint_url: tuple[str, ...],
+    color: bool,
 ) -> None:
     """Report how live Connect differs from the desired state. Never changes anything.
 
@@ -181,8 +188,8 @@ def drift(
         )
     text = render_drift(report, fmt, limit=limit)
     if out:
-        write_atomically(out, text)
-    click.echo(text, nl=False)
+        write_atomically(out, text)  # a file never holds colour
+    click.echo(render_drift(report, fmt, limit=limit, color=color) if color else text, nl=False)
     if report.has_drift:
         sys.exit(2)
 

@@ -16,6 +16,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     PartialCredentialsError,
+    ProfileNotFound,
     ReadTimeoutError,
 )
 
@@ -24,6 +25,9 @@ from reconciler.errors import ConnectCallError, redact
 RETRYABLE_CODES = frozenset(
     {"ThrottlingException", "TooManyRequestsException", "InternalServiceException", "ServiceUnavailable"}
 )
+
+#: The codes of a call IAM refused (Connect says AccessDeniedException, STS AccessDenied).
+ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
 
 #: What a call to AWS may raise that says something about the call. Anything else (a KeyError in a
 #: hook, say) is a bug and must not be dressed up as a failed API call.
@@ -46,6 +50,8 @@ def translate(
             if code in ("ThrottlingException", "TooManyRequestsException")
             else ""
         )
+        if code in ACCESS_DENIED:
+            hint = access_hint(operation)
         text = f"{where} failed: {code}{': ' + message if message else ''}{hint}"
         return ConnectCallError(
             redact(text), operation=operation, region=region, code=code, status=status, retryable=retryable
@@ -56,6 +62,21 @@ def translate(
         text = f"{where} failed: cannot reach the Connect endpoint ({exc})"
         return ConnectCallError(
             redact(text), operation=operation, region=region, code="Unreachable", status=None, retryable=True
+        )
+    if isinstance(exc, ProfileNotFound):
+        profile = exc.kwargs.get("profile", "")
+        text = (
+            f"{instance}: the AWS profile {profile!r} is not configured (no such profile in the AWS "
+            f"config or credentials files); run `aws configure --profile {profile}` or `aws sso "
+            "login`, or set the instance's `profile` to one that exists"
+        )
+        return ConnectCallError(
+            redact(text),
+            operation=operation,
+            region=region,
+            code="ProfileNotFound",
+            status=None,
+            retryable=False,
         )
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         text = f"{where} failed: no AWS credentials (set AWS_PROFILE or the instance's profile/roleArn)"
@@ -70,4 +91,18 @@ def translate(
         code=type(exc).__name__,
         status=None,
         retryable=False,
+    )
+
+
+def access_hint(operation: str) -> str:
+    """What a refused call needs: the IAM action, and the command that prints the whole policy."""
+    if operation == "AssumeRole":
+        return (
+            "; the credentials in use need sts:AssumeRole on the instance's roleArn, and the role's "
+            "trust policy must allow them"
+        )
+    mode = "apply" if operation.startswith("Update") else "plan"
+    return (
+        f"; the role needs the IAM action connect:{operation} "
+        f"(`reconciler iam-policy --mode {mode}` prints the whole policy)"
     )

@@ -37,9 +37,13 @@ class Diagnostic:
     key: str = ""
     field: str = ""
     code: str = ""
+    column: int = 0  # 1-based, for YAML syntax errors; 0 when not known
+    context: tuple[str, ...] = ()  # lines shown under the message: the offending line and a caret
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.line and self.column:
+            where += f":{self.column}"
         text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
         # One problem, one line: a key or file name may hold a newline or another control character.
         return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -97,7 +97,7 @@ def _parse_file(shown: str, folder: Path, data: bytes, problems: list[Diagnostic
     try:
         doc = parse(decode(data))
     except SourceError as exc:
-        problems.append(Diagnostic(shown, exc.line, "", exc.message))
+        problems.append(Diagnostic(shown, exc.line, "", exc.message, column=exc.column, context=exc.context))
         return None
     value = _text_fields_as_written(doc)
     try:

@@ -62,10 +62,12 @@ class _Loader(_BASE):  # type: ignore[misc,valid-type]
 class SourceError(Exception):
     """A problem with one file as a whole (unreadable, not YAML, empty...), located by line."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, column: int = 0, context: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.column = column  # 1-based; 0 when unknown
+        self.context = context  # the offending line (escaped, cut short) and a caret under the column
 
 
 @dataclass
@@ -125,6 +127,39 @@ def decode(data: bytes) -> str:
     return text
 
 
+CONTEXT_CHARS = 70  # of the offending line shown under a syntax error
+
+
+def _pointer(text: str, line: int, column: int) -> tuple[str, ...]:
+    """The offending line and a caret under `column`: control characters (a tab, an escape) are
+    spelled out, and a long line is cut to a window around the column, so the excerpt is short
+    (at most CONTEXT_CHARS shown, after escaping), safe on a terminal, and the caret still points
+    at the right character."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ()
+    spelled = [_spelled(c) for c in lines[line - 1]]
+    at = min(max(column - 1, 0), len(spelled))
+    first, last, width = at, at, 0  # the window spelled[first:last]
+    while last < len(spelled) and width + len(spelled[last]) <= CONTEXT_CHARS // 2:
+        width += len(spelled[last])
+        last += 1
+    while first > 0 and width + len(spelled[first - 1]) <= CONTEXT_CHARS - 10:
+        first -= 1
+        width += len(spelled[first])
+    while last < len(spelled) and width + len(spelled[last]) <= CONTEXT_CHARS:
+        width += len(spelled[last])
+        last += 1
+    lead = "..." if first else ""
+    tail = "..." if last < len(spelled) else ""
+    before = len(lead) + sum(len(s) for s in spelled[first:at])
+    return (f"  {lead}{''.join(spelled[first:last])}{tail}", f"  {' ' * before}^")
+
+
+def _spelled(char: str) -> str:
+    return char if char.isprintable() else repr(char)[1:-1]
+
+
 def parse(text: str) -> Document:
     """Parse one YAML document into a `Document`; every failure is a `SourceError`."""
     try:
@@ -133,7 +168,9 @@ def parse(text: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
-        raise SourceError(line, f"invalid YAML: {shorten_quoted(problem)}") from None
+        column = mark.column + 1 if mark is not None else 0
+        context = _pointer(text, line, column) if mark is not None else ()
+        raise SourceError(line, f"invalid YAML: {shorten_quoted(problem)}", column, context) from None
     except yaml.reader.ReaderError as exc:
         # Its str() spans two lines and counts characters, not lines; say where the character is.
         line = text[: exc.position].count("\n") + 1

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 
+import click
+
 from reconciler.applying.results import Outcome, Report, Result
 from reconciler.planning.plan import Plan
-from reconciler.render.values import clean
+from reconciler.render.values import clean, quote
 
 _ORDER = (
     Outcome.APPLIED,
@@ -52,11 +54,27 @@ def render_dry_run(plan: Plan, report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_result(result: Result, done: int, total: int) -> str:
-    """One progress line: `[3/12] applied  anycompany-demo/queue/Sales (us-east-1)`."""
+_STYLES = {
+    Outcome.APPLIED: {"fg": "green"},
+    Outcome.FAILED: {"fg": "red", "bold": True},
+    Outcome.STALE: {"fg": "yellow", "bold": True},
+    Outcome.UNVERIFIED: {"fg": "yellow"},
+    Outcome.SKIPPED: {"fg": "yellow"},
+}
+
+
+def render_result(result: Result, done: int, total: int, *, color: bool = False) -> str:
+    """One progress line, written as the change completes:
+    `[3/12] applied  queue "Sales" (us-east-1) 0.4 s`; failed and stale ones say why."""
+    change = result.change
     where = f" ({clean(result.region)})" if result.region else ""
+    took = f" {result.seconds:.1f} s" if result.seconds is not None else ""
     why = f": {clean(result.message)}" if result.message and result.outcome is not Outcome.APPLIED else ""
-    return f"[{done}/{total}] {result.outcome.value:<8} {clean(result.change.address)}{where}{why}"
+    outcome = result.outcome.value
+    style = _STYLES.get(result.outcome)
+    if color and style:
+        outcome = click.style(outcome, **style)  # type: ignore[arg-type]
+    return f"[{done}/{total}] {outcome} {change.kind.value} {quote(change.name)}{where}{took}{why}"
 
 
 def render_summary(report: Report) -> str:

@@ -16,6 +16,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import click
+
 from reconciler.planning.drift import DriftReport, Finding, FindingKind
 from reconciler.render import mdsafe
 from reconciler.render.values import clean, plural, quote
@@ -68,18 +70,27 @@ def summary(report: DriftReport) -> str:
     return f"Drift: {plural(len(report.findings), 'finding')} ({counts})."
 
 
-def render_drift_text(report: DriftReport) -> str:
+def render_drift_text(report: DriftReport, *, color: bool = False) -> str:
+    """The report as terminal text; with `color`, findings in red/yellow and git's values in green
+    (styles wrap escaped text only, so a name from Connect never carries an escape of its own)."""
+
+    def paint(text: str, **style: Any) -> str:
+        return click.style(text, **style) if color and text else text
+
     lines: list[str] = [clean(note) for note in report.notes] + ([""] if report.notes else [])
     for kind in FindingKind:
         found = [f for f in report.findings if f.finding is kind]
         if not found:
             continue
-        lines.append(f"{kind.value}: {_TITLES[kind]}")
+        lines.append(paint(f"{kind.value}: {_TITLES[kind]}", bold=True))
         for finding in found:
             labels = f" [{', '.join(finding.labels)}]" if finding.labels else ""
-            lines.append(f"  ! {clean(finding.address)}{labels}")
+            lines.append(
+                f"  {paint('!', fg='red', bold=True)} {clean(finding.address)}{paint(labels, fg='yellow')}"
+            )
             lines.extend(
-                f"      {clean(f.field)}: live {_value(f.live)}; git {_value(f.desired)}"
+                f"      {clean(f.field)}: live {paint(_value(f.live), fg='red')}; "
+                f"git {paint(_value(f.desired), fg='green')}"
                 for f in finding.fields
             )
             if finding.message:
@@ -89,7 +100,7 @@ def render_drift_text(report: DriftReport) -> str:
         lines.append("")
     if any(f.labels for f in report.findings):
         lines += [_LABELS_NOTE, ""]
-    lines.append(summary(report))
+    lines.append(paint(summary(report), bold=True) if report.has_drift else summary(report))
     return "\n".join(lines) + "\n"
 
 
@@ -154,10 +165,12 @@ def render_drift_json(report: DriftReport) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def render_drift(report: DriftReport, fmt: str, *, limit: int = GITHUB_BODY_LIMIT) -> str:
-    """The report in `fmt` (text, markdown or json); `limit` applies to markdown only."""
+def render_drift(
+    report: DriftReport, fmt: str, *, limit: int = GITHUB_BODY_LIMIT, color: bool = False
+) -> str:
+    """The report in `fmt` (text, markdown or json); `limit` applies to markdown, `color` to text."""
     if fmt == "json":
         return render_drift_json(report)
     if fmt == "markdown":
         return render_drift_markdown(report, limit=limit)
-    return render_drift_text(report)
+    return render_drift_text(report, color=color)

@@ -22,9 +22,9 @@ MILESTONES = [
     "Plan: 3 to change, 6 unchanged, 0 blocked.",
     # apply the saved plan
     "$ reconciler apply ",
-    "[1/3] applied  anycompany-demo/traffic-distribution/anycompany-default (us-east-1)",
-    "[2/3] applied  anycompany-demo/queue/Sales (us-east-1)",
-    "[3/3] applied  anycompany-demo/queue/Support (us-east-1)",
+    '[1/3] applied traffic-distribution "anycompany-default" (us-east-1) ',
+    '[2/3] applied queue "Sales" (us-east-1) ',
+    '[3/3] applied queue "Support" (us-east-1) ',
     "Apply: 3 applied, 0 already, 0 failed, 0 stale, 0 skipped.",
     # the second plan is empty
     "$ reconciler plan --state-dir desired-state --detailed-exitcode",
@@ -44,7 +44,7 @@ MILESTONES = [
     "call       UpdateTrafficDistribution in us-west-2: PUT /traffic-distribution/",
     "Plan: 2 to change, 7 unchanged, 0 blocked.",
     "$ reconciler apply --state-dir ",
-    "applied  anycompany-demo/traffic-distribution/anycompany-",
+    'applied traffic-distribution "anycompany-',
     "anycompany-demo: us-east-1 unreachable; read from the replica in us-west-2",
     "Apply: 2 applied, 0 already, 0 failed, 0 stale, 0 skipped.",
     "# us-east-1 comes back",

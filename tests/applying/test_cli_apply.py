@@ -105,6 +105,10 @@ def test_apply_without_a_file_plans_then_applies(emu: Emulator, state_dir: Path,
 
     assert result.exit_code == 0, result.output
     assert "Apply: 3 applied" in result.stdout
+    # --auto-approve still shows the plan first, as `terraform apply -auto-approve` does
+    plan_end = result.stdout.index("Plan: 3 to change")
+    assert '1. ~ traffic-distribution "anycompany-default"' in result.stdout[:plan_end]
+    assert plan_end < result.stdout.index("Apply: 3 applied")
     assert len(writes(emu)) == 3
     assert_demo_applied(emu)
     again = invoke("plan", "--state-dir", str(state_dir), "--detailed-exitcode")

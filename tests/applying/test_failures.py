@@ -156,8 +156,8 @@ def test_fail_fast_skips_everything_after_the_first_failure(
 
     assert result.exit_code == 1
     assert "Apply: 0 applied, 0 already, 1 failed, 0 stale, 2 skipped." in result.stdout
-    assert "skipped  anycompany-demo/queue/Sales: not attempted: --fail-fast" in result.stderr
-    assert "skipped  anycompany-demo/queue/Support: not attempted: --fail-fast" in result.stderr
+    assert '[2/3] skipped queue "Sales": not attempted: --fail-fast' in result.stderr
+    assert '[3/3] skipped queue "Support": not attempted: --fail-fast' in result.stderr
     assert queue_writes(emu) == []
     assert live_queue(emu, "Sales")["callerIdName"] == "AnyCompany Sales"
 

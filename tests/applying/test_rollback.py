@@ -91,6 +91,8 @@ def test_rollback_restores_the_values_the_apply_replaced(
 
     assert result.exit_code == 0, result.output
     assert "Apply: 3 applied, 0 already, 0 failed, 0 stale, 0 skipped." in result.stdout
+    # the restoring plan is shown before it is written, with --auto-approve too
+    assert result.stdout.index("Plan: 3 to change") < result.stdout.index("Apply: 3 applied")
     assert group_now(emu) == original_group()
     for name in ("Sales", "Support"):
         assert queue_now(emu, name) == original(name)

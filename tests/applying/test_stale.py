@@ -145,7 +145,7 @@ def test_stale_exits_1_through_the_cli_and_the_summary_counts_it(
 
     assert result.exit_code == 1
     assert "Apply: 2 applied, 0 already, 0 failed, 1 stale, 0 skipped." in result.stdout
-    assert "stale    anycompany-demo/queue/Support" in result.stderr
+    assert '[3/3] stale queue "Support": changed since the plan was made' in result.stderr
     assert "changed since the plan was made (whisperFlow); not overwritten" in result.stderr
     assert live_queue(emu, "Support")["outboundFlowId"] == FLOW_SALES
     assert live_queue(emu, "Support")["callerIdNumberId"] == NUMBER_3

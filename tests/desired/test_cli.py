@@ -92,7 +92,7 @@ def test_validate_default_state_dir_missing(workdir: Path) -> None:
     [
         (b"\x00\x01\x02", "state/a.yaml:1: binary file (contains NUL bytes), expected UTF-8 YAML text"),
         (b"queues:\n  Caf\xe9: {}\n", "state/a.yaml:2: not UTF-8 text: save the file as UTF-8"),
-        (b"a: [\n", "state/a.yaml:2: invalid YAML: expected the node content, but found '<stream end>'"),
+        (b"a: [\n", "state/a.yaml:2:1: invalid YAML: expected the node content, but found '<stream end>'"),
         (
             b"# nothing\n",
             "state/a.yaml:1: empty file: expected a mapping with instance, trafficDistributionGroups, queues",
@@ -169,6 +169,40 @@ def test_python_dash_m_reconciler_validate(tmp_path: Path) -> None:
     )
     assert (bad.returncode, bad.stdout) == (1, "")
     assert bad.stderr == (
-        "error: state/a.yaml:8: invalid YAML: expected the node content, but found '<stream end>'\n"
+        "error: state/a.yaml:8:1: invalid YAML: expected the node content, but found '<stream end>'\n"
         + SUMMARY_ONE
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (  # tab indentation: the tab is spelled out, the caret under it
+            b"instance:\n  name: x\n\tid: y\n",
+            "state/a.yaml:3:1: invalid YAML: found character '\\t' that cannot start any token\n"
+            "  \\tid: y\n"
+            "  ^\n",
+        ),
+        (  # an unclosed bracket: where the parser gave up
+            b"instance: [a, b\nqueues: {}\n",
+            "state/a.yaml:2:7: invalid YAML: expected ',' or ']', but got ':'\n  queues: {}\n        ^\n",
+        ),
+        (  # a key indented too far
+            b"instance:\n  name: x\n   id: y\n",
+            "state/a.yaml:3:6: invalid YAML: mapping values are not allowed here\n     id: y\n       ^\n",
+        ),
+        (  # a control character on the line is escaped; a long line is cut around the column
+            "instance:\n  name: x\n   id: \u202e".encode() + b"z" * 200 + b"\n",
+            "state/a.yaml:3:6: invalid YAML: mapping values are not allowed here\n"
+            "     id: \\u202e" + "z" * 57 + "...\n"
+            "       ^\n",
+        ),
+    ],
+)
+def test_yaml_syntax_errors_show_line_column_and_a_caret(
+    workdir: Path, content: bytes, expected: str
+) -> None:
+    write_tree(workdir / "state", {"a.yaml": content})
+    result = invoke("validate", "--state-dir", "state")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"error: {expected}{SUMMARY_ONE}"

@@ -43,7 +43,7 @@ def test_a_file_that_is_not_yaml_is_not_echoed(check: Tree) -> None:
 def test_a_multi_line_text_file_is_one_short_line(check: Tree) -> None:
     text = "Release notes\n\n" + "\n".join(f"- item {i}: {LONG[:50]}" for i in range(100))
     found = only(check({"a.yaml": text}))
-    assert found == f"{F}:3: invalid YAML: mapping values are not allowed here"
+    assert found == f"{F}:3:9: invalid YAML: mapping values are not allowed here"
 
 
 def test_escape_sequences_in_a_quoted_scalar_are_shown_escaped(check: Tree) -> None:
@@ -56,7 +56,7 @@ def test_escape_sequences_in_a_quoted_scalar_are_shown_escaped(check: Tree) -> N
 
 def test_yaml_errors_quote_an_excerpt(check: Tree) -> None:
     assert only(check({"a.yaml": f"queues: *{LONG}\n"})) == (
-        f"{F}:1: invalid YAML: found undefined alias '{HEAD}'..."
+        f"{F}:1:9: invalid YAML: found undefined alias '{HEAD}'..."
     )
 
 

@@ -192,7 +192,7 @@ def test_instance_defined_twice_by_id(check: Tree) -> None:
 def test_a_file_that_fails_to_parse_does_not_cascade_into_no_instance(check: Tree) -> None:
     # The broken file may be the one defining the folder's instance: its siblings are not blamed.
     assert check({"instance.yaml": "instance: [\n", "q.yaml": QUEUE}) == [
-        "state/instance.yaml:2: invalid YAML: expected the node content, but found '<stream end>'"
+        "state/instance.yaml:2:1: invalid YAML: expected the node content, but found '<stream end>'"
     ]
     assert check({"instance.yaml": INSTANCE.replace("us-west-2", "us-west"), "q.yaml": QUEUE}) == [
         "state/instance.yaml:5: instance.replicaRegion: 'us-west' is not a Region code like us-east-1"
@@ -265,7 +265,7 @@ def test_all_problems_reported_at_once_sorted_by_file_and_line(check: Tree) -> N
         "state/a.yaml:12: trafficDistributionGroups.g.telephony: missing Region us-west-2: give both "
         "us-east-1 and us-west-2",
         "state/b.yml:1: empty file: expected a mapping with instance, trafficDistributionGroups, queues",
-        "state/m/broken.yaml:2: invalid YAML: expected the node content, but found '<stream end>'",
+        "state/m/broken.yaml:2:1: invalid YAML: expected the node content, but found '<stream end>'",
         "state/z.yaml:3: queues.Z.callerIdName: must be 1-255 characters, got 0",
     ]
 

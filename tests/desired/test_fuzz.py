@@ -23,7 +23,7 @@ from reconciler.cli import cli
 from ..support.demo import DEMO_STATE as EXAMPLE
 from .helpers import ACCOUNT, UUID1, UUID2
 
-ERROR = re.compile(r"error: (?P<file>[^:]+?)(?::(?P<line>\d+))?: .*\S.*")
+ERROR = re.compile(r"error: (?P<file>[^:]+?)(?::(?P<line>\d+)(?::(?P<column>\d+))?)?: .*\S.*")
 SUMMARY = re.compile(r"(?P<count>\d+) problems? found; nothing was changed")
 EXAMPLE_FILES = {p.relative_to(EXAMPLE).as_posix(): p.read_text() for p in sorted(EXAMPLE.rglob("*.yaml"))}
 
@@ -261,7 +261,11 @@ def validate(scratch: Path, files: dict[str, str | bytes]) -> None:
         return
     assert result.stdout == ""
     assert result.stderr.endswith("\n")
-    *errors, summary = result.stderr[:-1].split("\n")
+    *lines, summary = result.stderr[:-1].split("\n")
+    # under a YAML syntax error: the offending line (escaped, short) and a caret, indented
+    context = [line for line in lines if line.startswith("  ")]
+    assert all(line.isprintable() and len(line) <= 80 for line in context), context
+    errors = [line for line in lines if not line.startswith("  ")]
     assert errors, result.stderr
     for line in errors:
         match = ERROR.fullmatch(line)

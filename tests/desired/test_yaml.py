@@ -27,15 +27,15 @@ EMPTY = "empty file: expected a mapping with instance, trafficDistributionGroups
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("instance:\n  name: [demo\n  id: x\n", "3: invalid YAML: expected ',' or ']', but got ':'"),
+        ("instance:\n  name: [demo\n  id: x\n", "3:5: invalid YAML: expected ',' or ']', but got ':'"),
         (
             "instance:\n  name: demo\n bad: indent\n",
-            "3: invalid YAML: expected <block end>, but found '<block mapping start>'",
+            "3:2: invalid YAML: expected <block end>, but found '<block mapping start>'",
         ),
-        ("instance:\n\tname: demo\n", "2: invalid YAML: found character '\\t' that cannot start any token"),
-        ("queues: {a: 1\n", "2: invalid YAML: expected ',' or '}', but got '<stream end>'"),
-        ('queues: "open\n', "2: invalid YAML: found unexpected end of stream"),
-        ("queues: *nowhere\n", "1: invalid YAML: found undefined alias 'nowhere'"),
+        ("instance:\n\tname: demo\n", "2:1: invalid YAML: found character '\\t' that cannot start any token"),
+        ("queues: {a: 1\n", "2:1: invalid YAML: expected ',' or '}', but got '<stream end>'"),
+        ('queues: "open\n', "2:1: invalid YAML: found unexpected end of stream"),
+        ("queues: *nowhere\n", "1:9: invalid YAML: found undefined alias 'nowhere'"),
         ("? [a, b]\n: c\n", "1: mapping keys must be plain text"),
     ],
 )

@@ -81,7 +81,9 @@ def test_access_denied(in_repo: Emulator) -> None:
     assert result.stdout == ""
     assert _one_line_error(result.stderr) == (
         "error: anycompany-demo: SearchQueues in us-east-1 failed: "
-        "AccessDeniedException: User is not authorized to perform connect:SearchQueues"
+        "AccessDeniedException: User is not authorized to perform connect:SearchQueues; the role "
+        "needs the IAM action connect:SearchQueues (`reconciler iam-policy --mode plan` prints the "
+        "whole policy)"
     )
     searches = [c for c in in_repo.calls() if c["operation"] == "SearchQueues"]
     assert [(c["status"], c["errorCode"]) for c in searches] == [
