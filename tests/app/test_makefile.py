@@ -33,4 +33,4 @@ def test_demo_installs_only_the_runtime(tmp_path: Path) -> None:
 def test_test_still_installs_everything(tmp_path: Path) -> None:
     lines = dry_run(tmp_path, "test")
     assert ".venv/bin/python -m pip install --quiet -e '.[dev]'" in lines
-    assert lines[-1] == ".venv/bin/pytest"
+    assert lines[-1] == ".venv/bin/pytest -n 4"
