@@ -20,11 +20,13 @@ Sleep and clock come from `Settings`, so the logic runs in milliseconds in tests
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from reconciler.applying.results import Outcome, Result
+from reconciler.applying.settings import Settings
 from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ConnectCallError
 from reconciler.planning.calls import traffic_request
@@ -34,10 +36,18 @@ from reconciler.planning.plan import ApiRequest, Change, Rollout
 from reconciler.planning.values import GroupValues
 from reconciler.port import AlarmPort, AlarmState
 
-if TYPE_CHECKING:
-    from reconciler.applying.applier import Applier
 
-ALARM, INSUFFICIENT = "ALARM", "INSUFFICIENT_DATA"
+class Applier(Protocol):
+    """What a rollout needs of the applier: its settings, and one write with all its rules."""
+
+    settings: Settings
+    specs: dict[str, InstanceSpec]
+    stop: threading.Event
+
+    def write_and_verify(self, change: Change, live: LiveInstance) -> Result: ...
+
+
+ALARM, MISSING = "ALARM", "MISSING"
 
 
 @dataclass
@@ -69,7 +79,7 @@ class Watch:
             except ConnectCallError as exc:
                 return f"the alarms in {region} could not be read: {exc}"
             for state in states:
-                if state.state == ALARM:
+                if state.state in (ALARM, MISSING):  # a misspelt alarm must not leave a shift unguarded
                     return state
                 if state.state != "OK":
                     self.noted[f"{state.region}/{state.name}"] = state
@@ -140,7 +150,9 @@ def _halt(
     rollout = change.rollout
     assert rollout is not None
     spec = applier.specs[change.instance]
-    if isinstance(fired, AlarmState):
+    if isinstance(fired, AlarmState) and fired.state == MISSING:
+        why = f"alarm {fired.name} does not exist in {fired.region} (or may not be read)"
+    elif isinstance(fired, AlarmState):
         why = (
             f"alarm {fired.name} ({fired.region}) is {fired.state} since {fired.since or 'an unknown time'}: "
             f"{fired.reason or 'no reason given'}"

@@ -8,6 +8,7 @@ profile and role); failures become `ConnectCallError`s like every other call.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,6 +60,10 @@ class CloudWatchAlarms:
 
 
 def _iso(value: Any) -> str:
+    """StateUpdatedTimestamp as ISO 8601 UTC: the clients keep timestamps as sent, which is epoch
+    seconds in CloudWatch's CBOR and JSON protocols and ISO 8601 text in its query protocol."""
     if value is None:
         return ""
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(value, dt.UTC).isoformat(timespec="seconds")
     return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -260,3 +260,16 @@ def test_dry_run_lists_every_steps_call(fake: FakeConnect, tmp_path: Path) -> No
     text = render_dry_run(plan, report)
     assert [f"1.{n}. UpdateTrafficDistribution in {WEST}" in text for n in range(1, 6)] == [True] * 5
     assert fake.writes() == []
+
+
+def test_an_alarm_that_does_not_exist_halts_rather_than_leave_the_shift_unguarded(
+    fake: FakeConnect, tmp_path: Path
+) -> None:
+    plan = make_plan(rollout_state(tmp_path), fake)
+    alarms = FakeAlarms(Clock(), states={"flow-errors": "MISSING"})
+
+    report = apply(fake, plan, alarms)
+
+    assert report.results[0].outcome is Outcome.HALTED
+    assert "flow-errors does not exist in us-west-2" in report.results[0].message
+    assert fake.writes() == []
