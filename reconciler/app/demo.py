@@ -141,7 +141,7 @@ ROLLOUT_ALARM = "connect-missed-calls-use1"
 def progressive_shift(demo: Demo) -> None:
     demo.chapter(f"3. A progressive shift: half the calls back to {SOURCE}, step by step, alarm-gated")
     from moto.cloudwatch.models import cloudwatch_backends
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the demo
