@@ -58,8 +58,6 @@ class Watch:
     rollout: Rollout
     spec: InstanceSpec
     noted: dict[str, AlarmState] = field(default_factory=dict)  # INSUFFICIENT_DATA / MISSING seen
-    polls: int = 0
-    calls: int = 0
 
     def firing(self) -> AlarmState | str | None:
         """The first alarm in ALARM; a message when they cannot be read (that halts too); None."""
@@ -71,10 +69,8 @@ class Watch:
         by_region: dict[str, list[str]] = {}
         for alarm in rollout.alarms:
             by_region.setdefault(alarm.region, []).append(alarm.name)
-        self.polls += 1
         for region, names in by_region.items():
             try:
-                self.calls += (len(names) + 99) // 100
                 states = self.alarms.alarm_states(self.spec, names, region=region)
             except ConnectCallError as exc:
                 return f"the alarms in {region} could not be read: {exc}"
@@ -101,7 +97,15 @@ def run_rollout(applier: Applier, change: Change, live: LiveInstance, alarms: Al
         where = f"step {number}/{total} ({_shares(step.values, spec.regions)})"
         if applier.stop.is_set():
             return _halt(
-                applier, change, live, current, clean, f"interrupted before {where}", watch, back=False
+                applier,
+                change,
+                live,
+                current,
+                clean,
+                f"before {where}",
+                watch,
+                "the apply was interrupted",
+                back=False,
             )
         fired = watch.firing()
         if fired is not None:

@@ -99,6 +99,8 @@ def translate(shown: str, doc: Document, err: Any) -> Diagnostic:
 def _message(kind: str, err: Any, given: Any, field: str, loc: tuple[str | int, ...]) -> str:
     if kind == "rule":
         return str(err["msg"])
+    if field == "bake" and kind == "string_type":
+        return f"must be a duration like 30s, 5m or 1h, got {given!r}"
     if kind == "missing":
         return f"required key {field!r} is missing"
     if kind == "extra_forbidden":
@@ -118,6 +120,8 @@ def _message(kind: str, err: Any, given: Any, field: str, loc: tuple[str | int, 
         return f"must be a mapping, got {_describe(given)}"
     if field == "step" and kind in ("multiple_of", "greater_than_equal", "less_than_equal"):
         return f"{given} is not a step of 10 to 100 percentage points in multiples of 10"
+    if field == "alarms" and kind in ("too_short", "too_long"):
+        return "give 1 to 100 alarms (or leave haltOn out)"
     if kind == "literal_error":
         return f"{given!r} is not one of: {err.get('ctx', {}).get('expected', '')}"
     if kind == "multiple_of":

@@ -273,3 +273,26 @@ def test_an_alarm_that_does_not_exist_halts_rather_than_leave_the_shift_unguarde
     assert report.results[0].outcome is Outcome.HALTED
     assert "flow-errors does not exist in us-west-2" in report.results[0].message
     assert fake.writes() == []
+
+
+def test_an_interrupted_rollout_stops_before_its_next_step_and_stays(
+    fake: FakeConnect, tmp_path: Path
+) -> None:
+    plan = make_plan(rollout_state(tmp_path), fake)
+    clock = Clock()
+    applier: list[Applier] = []
+
+    class Interrupting(FakeAlarms):
+        def alarm_states(self, spec: InstanceSpec, names: Sequence[str], *, region: str) -> list[AlarmState]:
+            if clock.now >= 70:  # Ctrl-C during step 2's bake
+                applier[0].stop.set()
+            return super().alarm_states(spec, names, region=region)
+
+    applier.append(
+        Applier(fake, None, fast_settings(sleep=clock.sleep, clock=clock), alarms=Interrupting(clock))
+    )
+    report = applier[0].run(plan)
+
+    assert report.results[0].outcome is Outcome.HALTED
+    assert "before step 3/5" in report.results[0].message and "interrupted" in report.results[0].message
+    assert west_shares(fake) == [10, 20]
