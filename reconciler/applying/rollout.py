@@ -117,7 +117,11 @@ def run_rollout(applier: Applier, change: Change, live: LiveInstance, alarms: Al
             continue
         if written.outcome is not Outcome.APPLIED:
             return Result(change, written.outcome, f"{where}: {written.message}", written.region)
+        moved = step.values.telephony != current.telephony
         current = step.values
+        if not moved:  # sign-in opened on the receiving Region: no call has moved yet, nothing to bake
+            clean = current  # and going back never closes it again (agents there would go offline)
+            continue
         fired = _bake(rollout, watch, settings.sleep, settings.clock)
         if fired is not None:
             return _halt(applier, change, live, current, clean, f"baking {where}", watch, fired)

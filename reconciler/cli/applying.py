@@ -43,7 +43,7 @@ class _Progress:
 
     def __call__(self, result: Result, done: int, total: int) -> None:
         line = render_result(result, done, total)
-        keep = result.outcome in (Outcome.FAILED, Outcome.STALE) or not self.tty
+        keep = result.outcome in (Outcome.FAILED, Outcome.STALE, Outcome.HALTED) or not self.tty
         if self.tty:
             click.echo("\r\x1b[2K" + line, err=True, nl=keep)
             self.open_line = not keep

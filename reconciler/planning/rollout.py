@@ -9,9 +9,10 @@ How the steps are chosen (the plan shows them all, and apply writes exactly thes
 - Agents move with telephony at every step and never behind it: the receiving Region's agent
   share follows its telephony share, kept between the live and the desired agent shares; the
   last step sets the desired agents.
-- Sign-in is enabled, on every step, wherever the live or desired state enables it, so a Region
-  can take sign-ins before the first step sends it calls; the last step sets the desired sign-in
-  (a Region is disabled only once it receives no more of the move).
+- Sign-in is enabled, on every step, wherever the live or desired state enables it; when the
+  receiving Region's sign-in opens, a first step of its own does that (telephony unchanged, no
+  bake), so agents can sign in there before any call is sent to it. The last step sets the
+  desired sign-in (a Region is disabled only once the move is complete).
 - Each step is written in the receiving Region (AWS: invoke it in the Region that should handle
   the traffic), and an alarm without a Region is read there.
 """
@@ -41,12 +42,16 @@ def halt_line(rollout: Rollout) -> str:
 
 
 def describe(rollout: Rollout, pair: tuple[str, ...], start: GroupValues) -> str:
-    count = len(rollout.steps)
-    path = [start, *(s.values for s in rollout.steps)]
+    """The steps that move telephony, their bake time in all, the shares after each; a first step
+    that only opens sign-in on the receiving Region is named before them."""
+    moving = [s for s in rollout.steps if s.values.telephony != start.telephony]
+    first = "" if len(moving) == len(rollout.steps) else f"sign-in on {rollout.receiving_region} first, then "
+    count = len(moving)
+    path = [start, *(s.values for s in moving)]
     shares = " -> ".join("/".join(str((v.telephony or {}).get(r, 0)) for r in pair) for v in path)
     total = _about(count * rollout.bake_seconds)
     noun = "step" if count == 1 else "steps"
-    return f"{count} {noun} of {rollout.step} points, bake {rollout.bake} ({total}): {shares}"
+    return f"{first}{count} {noun} of {rollout.step} points, bake {rollout.bake} ({total}): {shares}"
 
 
 def _about(seconds: int) -> str:
@@ -73,6 +78,11 @@ def plan_rollout(
     start, end = live_t.get(receiving, 0), want_t[receiving]
     shares = [*range(start + spec.step, end, spec.step), end]
     steps: list[RolloutStep] = []
+    opens = bool((after.sign_in or {}).get(receiving)) and not (before.sign_in or {}).get(receiving)
+    if opens:  # sign-in opens in a write of its own, before any call is sent
+        values = before.model_copy(update={"sign_in": _union(before.sign_in, after.sign_in)})
+        request = traffic_request(group_arn, values, pair).model_copy(update={"region": receiving})
+        steps.append(RolloutStep(values=values, request=request))
     for index, share in enumerate(shares):
         last = index == len(shares) - 1
         values = after if last else _between(before, after, share, receiving, giving)
@@ -103,13 +113,17 @@ def _between(before: GroupValues, after: GroupValues, share: int, receiving: str
         low, high = min(live_a, want_a), max(live_a, want_a)
         moved = max(low, min(high, share))
         agents = {receiving: moved, giving: 100 - moved}
-    sign_in = None
-    if after.sign_in is not None:
-        live_s = before.sign_in or {}
-        sign_in = {r: bool(v or live_s.get(r, False)) for r, v in after.sign_in.items()}
+    sign_in = _union(before.sign_in, after.sign_in)
     return GroupValues.model_validate(
         {"telephony": _ordered(telephony), "agents": _ordered(agents), "signIn": sign_in}
     )
+
+
+def _union(before: dict[str, bool] | None, after: dict[str, bool] | None) -> dict[str, bool] | None:
+    """Sign-in enabled wherever the live or the desired state enables it (None: not managed)."""
+    if after is None:
+        return None
+    return {r: bool(v or (before or {}).get(r, False)) for r, v in after.items()}
 
 
 def _ordered(dist: dict[str, int] | None) -> dict[str, int] | None:

@@ -124,21 +124,21 @@ def test_steps_forward_baking_each_and_reading_alarms_in_one_call_per_poll(
 ) -> None:
     plan = make_plan(rollout_state(tmp_path), fake)
     (change,) = plan.updates
-    assert change.rollout is not None and len(change.rollout.steps) == 5
+    assert change.rollout is not None and len(change.rollout.steps) == 6  # sign-in on us-west-2 first
     alarms = FakeAlarms(Clock())
 
     report = apply(fake, plan, alarms)
 
     assert [r.outcome for r in report.results] == [Outcome.APPLIED]
-    assert west_shares(fake) == [10, 20, 30, 40, 50]
+    assert west_shares(fake) == [0, 10, 20, 30, 40, 50]
     assert isinstance(fake, Recording)
     for region, body in fake.bodies:  # agents move with telephony; sign-in on the receiving Region at once
         assert body["AgentConfig"] == body["TelephonyConfig"]
         signed = {d["Region"]: d["Enabled"] for d in body["SignInConfig"]["Distributions"]}
         assert signed == {EAST: True, WEST: True}
         assert region == WEST
-    # 5 bakes of 60 s polled every 6 s (a tenth of the bake), plus a read before each step
-    assert len(alarms.calls) == 5 * 10 + 5
+    # 5 bakes of 60 s polled every 6 s (a tenth of the bake), plus a read before each of 6 steps
+    assert len(alarms.calls) == 5 * 10 + 6
     assert all(names == ("missed-calls", "flow-errors") for _, names in alarms.calls)
     assert alarms.clock.now >= 5 * 60
     assert report.ok
@@ -148,15 +148,15 @@ def test_an_alarm_during_a_bake_halts_and_goes_back_to_the_last_clean_step(
     fake: FakeConnect, tmp_path: Path
 ) -> None:
     plan = make_plan(rollout_state(tmp_path), fake)
-    alarms = FakeAlarms(Clock(), flips=[(150.0, "flow-errors", "ALARM")])  # during step 3's bake
+    alarms = FakeAlarms(Clock(), flips=[(150.0, "flow-errors", "ALARM")])  # during 70/30's bake
 
     report = apply(fake, plan, alarms)
 
     (result,) = report.results
     assert result.outcome is Outcome.HALTED and not report.ok
-    assert west_shares(fake) == [10, 20, 30, 20]
+    assert west_shares(fake) == [0, 10, 20, 30, 20]
     assert live_west(fake) == 20
-    assert "step 3/5" in result.message and "flow-errors" in result.message
+    assert "step 4/6" in result.message and "flow-errors" in result.message
     assert ALARM_TIME in result.message and "Threshold Crossed" in result.message
     assert "went back to 80/20" in result.message
     summary = render_summary(report)
@@ -170,7 +170,7 @@ def test_on_halt_stay_leaves_the_distribution_where_it_stopped(fake: FakeConnect
     report = apply(fake, plan, alarms)
 
     assert report.results[0].outcome is Outcome.HALTED
-    assert west_shares(fake) == [10, 20, 30]
+    assert west_shares(fake) == [0, 10, 20, 30]
     assert "left at 70/30" in report.results[0].message
 
 
@@ -181,7 +181,7 @@ def test_an_alarm_already_firing_halts_before_anything_is_written(fake: FakeConn
     report = apply(fake, plan, alarms)
 
     assert report.results[0].outcome is Outcome.HALTED
-    assert "before step 1/5" in report.results[0].message
+    assert "before step 1/6" in report.results[0].message
     assert fake.writes() == []
 
 
@@ -192,7 +192,7 @@ def test_insufficient_data_does_not_halt_but_is_reported(fake: FakeConnect, tmp_
     report = apply(fake, plan, alarms)
 
     assert report.results[0].outcome is Outcome.APPLIED
-    assert west_shares(fake) == [30, 50]
+    assert west_shares(fake) == [0, 30, 50]
     assert "flow-errors" in report.results[0].message and "INSUFFICIENT_DATA" in report.results[0].message
 
 
@@ -211,8 +211,8 @@ def test_someone_elses_change_mid_rollout_halts_it_and_is_not_overwritten(
     report = apply(fake, plan, Meddling(clock))
 
     assert report.results[0].outcome is Outcome.STALE
-    assert "step 3/5" in report.results[0].message
-    assert west_shares(fake) == [10, 20]
+    assert "step 4/6" in report.results[0].message
+    assert west_shares(fake) == [0, 10, 20]
     assert live_west(fake) == 40
 
 
@@ -242,12 +242,13 @@ def test_every_step_is_journalled_and_rollback_undoes_the_rollout(fake: FakeConn
         apply(fake, plan, FakeAlarms(Clock()), journal=journal)
     records = read_journal(str(path))
     started = [r for r in records if isinstance(r, ChangeStarted)]
-    assert len(started) == 5
+    assert len(started) == 6
 
     undo = rollback_plan(records, str(path))
 
     (change,) = undo.changes
     assert change.expected.get("telephony") == {EAST: 100, WEST: 0}
+    assert change.expected.get("signIn") == {EAST: True, WEST: False}
     report = Applier(fake, None, fast_settings()).run(undo)
     assert report.ok and live_west(fake) == 0
 
@@ -258,7 +259,7 @@ def test_dry_run_lists_every_steps_call(fake: FakeConnect, tmp_path: Path) -> No
     report = apply(fake, plan, FakeAlarms(Clock()), dry_run=True)
 
     text = render_dry_run(plan, report)
-    assert [f"1.{n}. UpdateTrafficDistribution in {WEST}" in text for n in range(1, 6)] == [True] * 5
+    assert [f"1.{n}. UpdateTrafficDistribution in {WEST}" in text for n in range(1, 7)] == [True] * 6
     assert fake.writes() == []
 
 
@@ -294,5 +295,5 @@ def test_an_interrupted_rollout_stops_before_its_next_step_and_stays(
     report = applier[0].run(plan)
 
     assert report.results[0].outcome is Outcome.HALTED
-    assert "before step 3/5" in report.results[0].message and "interrupted" in report.results[0].message
-    assert west_shares(fake) == [10, 20]
+    assert "before step 4/6" in report.results[0].message and "interrupted" in report.results[0].message
+    assert west_shares(fake) == [0, 10, 20]

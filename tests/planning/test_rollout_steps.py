@@ -73,7 +73,12 @@ def test_sign_in_opens_at_the_first_step_and_closes_only_at_the_last() -> None:
     rollout = plan_rollout(spec(step=50), before, after, PAIR, ARN)
 
     assert rollout is not None
-    assert [s.values.sign_in for s in rollout.steps] == [{EAST: True, WEST: True}, {EAST: False, WEST: True}]
+    assert [(s.values.telephony, s.values.sign_in) for s in rollout.steps] == [
+        ({EAST: 100, WEST: 0}, {EAST: True, WEST: True}),  # sign-in opens before any call moves
+        ({EAST: 50, WEST: 50}, {EAST: True, WEST: True}),
+        ({EAST: 0, WEST: 100}, {EAST: False, WEST: True}),
+    ]
+    assert describe(rollout, PAIR, before).startswith(f"sign-in on {WEST} first, then 2 steps of 50 points")
 
 
 def test_no_rollout_when_telephony_does_not_move() -> None:
