@@ -5,7 +5,7 @@
 2. A Region outage: us-east-1 goes down; the desired state is changed to move all telephony and
    agents to us-west-2; plan and apply run from the replica in us-west-2; us-east-1 comes back and
    the next plan is empty.
-3. A progressive shift: half the calls go back to us-east-1 in steps of 10 points with a 2 s
+3. A progressive shift: half the calls go back to us-east-1 in steps of 20 points with a 2 s
    bake, watched by a CloudWatch alarm; the alarm fires during a bake, the rollout halts and goes
    back one step; the alarm clears and a re-run finishes. CloudWatch is moto's server on
    127.0.0.1 (a development dependency, installed by `make demo`).
@@ -169,13 +169,13 @@ def progressive_shift(demo: Demo) -> None:
         state = demo.work / "rollout-state"
         shutil.copytree(demo.work / "failover-state", state)
         demo.say(
-            f"{SOURCE} is healthy again; the pull request moves half the calls back, 10 points at a time"
+            f"{SOURCE} is healthy again; the pull request moves half the calls back, 20 points at a time"
         )
         _edit(state / "anycompany-demo" / "instance.yaml", _rollout_back)
         s, journal = ["--state-dir", str(state)], str(demo.work / "rollout-1.jsonl")
         demo.step("the plan shows every step and the time it takes", ["plan", *s, "--detailed-exitcode"], 2)
-        demo.say(f"during the bake of the third step (30/70), {ROLLOUT_ALARM} goes to ALARM")
-        watcher = threading.Thread(target=_fire_at, args=(demo.emu, alarms, 30), daemon=True)
+        demo.say(f"during the bake of the second step (40/60), {ROLLOUT_ALARM} goes to ALARM")
+        watcher = threading.Thread(target=_fire_at, args=(demo.emu, alarms, 40), daemon=True)
         watcher.start()
         demo.step(
             "apply halts (exit 1) and goes back to the last step that baked clean",
@@ -199,7 +199,7 @@ def progressive_shift(demo: Demo) -> None:
 def _rollout_back(doc: dict[str, Any]) -> None:
     group = doc["trafficDistributionGroups"]["anycompany-default"]
     group["telephony"] = group["agents"] = {SOURCE: 50, REPLICA: 50}
-    group["rollout"] = {"step": 10, "bake": "2s", "haltOn": {"alarms": [ROLLOUT_ALARM]}, "onHalt": "previous"}
+    group["rollout"] = {"step": 20, "bake": "2s", "haltOn": {"alarms": [ROLLOUT_ALARM]}, "onHalt": "previous"}
 
 
 def _fire_at(emu: Emulator, alarms: Any, share: int, timeout: float = 120.0) -> None:

@@ -66,7 +66,7 @@ def state(tmp_path: Path) -> Path:
         "telephony": {EAST: 50, WEST: 50},
         "agents": {EAST: 50, WEST: 50},
         "signIn": {EAST: True, WEST: True},
-        "rollout": {"step": 10, "bake": "1s", "haltOn": {"alarms": list(ALARMS)}, "onHalt": "previous"},
+        "rollout": {"step": 20, "bake": "1s", "haltOn": {"alarms": list(ALARMS)}, "onHalt": "previous"},
     }
     return write_desired(tmp_path / "state", groups={"anycompany-default": group})
 
@@ -87,9 +87,9 @@ def test_an_alarm_set_during_a_bake_halts_and_goes_back_then_a_re_run_finishes(
     desired = state(tmp_path)
     sleeps: list[float] = []
 
-    def sleep(seconds: float) -> None:  # the alarm fires in step 3's bake
+    def sleep(seconds: float) -> None:  # the alarm fires in 40/60 bake
         sleeps.append(seconds)
-        if west_share(emu) == 30:
+        if west_share(emu) == 40:
             cloudwatch.set_alarm_state(
                 AlarmName=ALARMS[1], StateValue="ALARM", StateReason="Threshold Crossed: 4 flow errors"
             )
