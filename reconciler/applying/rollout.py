@@ -2,12 +2,14 @@
 
 A rollout change is one resource written several times, so it runs on its own, step after step,
 while the applier's other changes keep their batches. Each step is an ordinary write made through
-the applier (`Applier._write`): read again right before it (someone else's change in the middle
+the applier (`write_and_verify`): read again right before it (someone else's change in the middle
 of a rollout halts it as stale and is never overwritten), the lock checked, journalled before and
 after, sent to the receiving Region once the group is ACTIVE, then read back. After a verified step
 the rollout bakes: it waits `bake`, reading the alarms every 30 s or a tenth of the bake, whichever
 is shorter (one DescribeAlarms call per Region per poll). The alarms are also read before each
-write: any in ALARM halts before writing.
+write: any in ALARM halts before writing, and so does an alarm that does not exist or cannot be
+read (a misspelt name must not leave a shift unwatched). A first step that only opens sign-in on
+the receiving Region sends no call there, so it is not baked.
 
 On a halt, `onHalt: previous` writes back the last step that baked clean (the live distribution
 before the rollout, if none did); `stay` leaves the distribution where it is. Either way the change
