@@ -4,8 +4,9 @@ The demo instance in an in-process emulator (client limiter off, quotas off), Cl
 by moto on 127.0.0.1, real boto3 on both sides. The default group moves from 100/0 to 50/50 in
 steps of 10 points with `bake: 1s`, halted by two alarms in the receiving Region and one in the
 other; none fires. Sign-in is closed in us-west-2 in the demo state, so the rollout opens it in
-a first write of its own; the time beyond the floor per step includes that write. The plan is made, then applied in-process as `reconciler apply` does it
-(`Applier` with the default `Settings`: the same waits and read-back as a real run).
+a first write of its own; the time beyond the floor per step includes that write. The plan is
+made, then applied in-process as `reconciler apply` does it (`Applier` with the default
+`Settings`: the same waits and read-back as a real run).
 
 Reported per setting of how long the emulator keeps a group UPDATE_IN_PROGRESS after a write
 (0 s: the tool's own cost; 2 s: the emulator's default, Connect's real time is undocumented):
