@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The demo needs only the runtime (no test or lint tools): its own stamp, so `make demo` on a
-# fresh machine installs less, and `make test` afterwards still installs everything.
+# The demo needs only the runtime and its CloudWatch stand-in (the `demo` extra: moto's server),
+# no test or lint tools: its own stamp, so `make demo` on a fresh machine installs less, and
+# `make test` afterwards still installs everything.
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 
 .PHONY: install test lint demo bench clean
@@ -19,7 +20,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 $(RUNTIME_STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
 	touch $(RUNTIME_STAMP)
 
 install: $(STAMP)

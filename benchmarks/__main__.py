@@ -1,4 +1,4 @@
-"""``python -m benchmarks [plan-scale|plan-quota|apply-quota|failover|profile|all] [--sizes ...]``."""
+"""``python -m benchmarks [plan-scale|plan-quota|apply-quota|failover|rollout|profile|all] [--sizes ...]``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import os
 import sys
 import time
 
-from benchmarks import apply_quota, failover, plan_quota, plan_scale, profile_plan
+from benchmarks import apply_quota, failover, plan_quota, plan_scale, profile_plan, rollout
 
-BENCHMARKS = ("plan-scale", "plan-quota", "apply-quota", "failover", "profile")
+BENCHMARKS = ("plan-scale", "plan-quota", "apply-quota", "failover", "rollout", "profile")
 
 
 def _sizes(text: str) -> list[int]:
@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         apply_quota.run(args.apply_changes, argv)
     if "failover" in chosen:
         failover.run(argv, 1000 if args.quick else failover.QUEUES)
+    if "rollout" in chosen:
+        rollout.run(argv)
     if "profile" in chosen:
         profile_plan.run(args.profile_sizes, argv, args.prof_dir)
     print(f"\nAll done in {time.perf_counter() - started:.0f} s.")

@@ -15,7 +15,8 @@ anything else a port raises is a bug.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reconciler.desired.model import InstanceSpec
@@ -52,3 +53,23 @@ class ConnectPort(Protocol):
     def update_queue_outbound_caller_config(
         self, spec: InstanceSpec, queue_id: str, body: Mapping[str, Any], *, region: str
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class AlarmState:
+    """One CloudWatch alarm as DescribeAlarms returns it (reason: external text, escape it)."""
+
+    name: str
+    region: str
+    state: str  # OK, ALARM or INSUFFICIENT_DATA; MISSING when no alarm has that name
+    reason: str = ""
+    since: str = ""  # StateUpdatedTimestamp, ISO 8601
+
+
+class AlarmPort(Protocol):
+    """The Connect port's sibling for CloudWatch: the alarms that gate a progressive shift."""
+
+    def alarm_states(self, spec: InstanceSpec, names: Sequence[str], *, region: str) -> list[AlarmState]:
+        """The alarms named, read in `region` with as few DescribeAlarms calls as possible (one
+        per 100 names); an alarm that does not exist comes back as MISSING."""
+        ...

@@ -5,6 +5,10 @@
 2. A Region outage: us-east-1 goes down; the desired state is changed to move all telephony and
    agents to us-west-2; plan and apply run from the replica in us-west-2; us-east-1 comes back and
    the next plan is empty.
+3. A progressive shift: half the calls go back to us-east-1 in steps of 20 points with a 2 s
+   bake, watched by a CloudWatch alarm; the alarm fires during a bake, the rollout halts and goes
+   back one step; the alarm clears and a re-run finishes. CloudWatch is moto's server on
+   127.0.0.1 (a development dependency, installed by `make demo`).
 
 Each step runs the real `reconciler` command in a subprocess, as a user or CI job would, against
 an emulator on a free 127.0.0.1 port with dummy credentials, so nothing here can reach AWS. The
@@ -14,11 +18,14 @@ when every step behaved as expected.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -128,7 +135,89 @@ def _edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
 
 
-CHAPTERS = (day_to_day, region_outage)
+ROLLOUT_ALARM = "connect-missed-calls-use1"
+
+
+def progressive_shift(demo: Demo) -> None:
+    demo.chapter(f"3. A progressive shift: half the calls back to {SOURCE}, step by step, alarm-gated")
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the demo
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        demo.env["AWS_ENDPOINT_URL_CLOUDWATCH"] = f"http://{host}:{port}"
+        alarms = cloudwatch_backends[DEFAULT_ACCOUNT_ID][SOURCE]  # moto's account for any key
+        alarms.put_metric_alarm(
+            ROLLOUT_ALARM,
+            "AWS/Connect",
+            "MissedCalls",
+            "GreaterThanOrEqualToThreshold",
+            1,
+            60,
+            1.0,
+            "Sum",
+            "missed calls in us-east-1",
+            [],
+            [],
+        )
+        alarms.set_alarm_state(ROLLOUT_ALARM, "ok", "{}", "OK")
+        state = demo.work / "rollout-state"
+        shutil.copytree(demo.work / "failover-state", state)
+        demo.say(
+            f"{SOURCE} is healthy again; the pull request moves half the calls back, 20 points at a time"
+        )
+        _edit(state / "anycompany-demo" / "instance.yaml", _rollout_back)
+        s, journal = ["--state-dir", str(state)], str(demo.work / "rollout-1.jsonl")
+        demo.step("the plan shows every step and the time it takes", ["plan", *s, "--detailed-exitcode"], 2)
+        demo.say(f"during the bake of the second step (40/60), {ROLLOUT_ALARM} goes to ALARM")
+        watcher = threading.Thread(target=_fire_at, args=(demo.emu, alarms, 40), daemon=True)
+        watcher.start()
+        demo.step(
+            "apply halts (exit 1) and goes back to the last step that baked clean",
+            ["apply", *s, "--auto-approve", "--journal", journal],
+            1,
+        )
+        watcher.join(timeout=5)
+        demo.say("the alarm clears; the next plan starts from the live 20/80")
+        alarms.set_alarm_state(ROLLOUT_ALARM, "recovered", "{}", "OK")
+        demo.step(
+            "a re-run resumes and finishes",
+            ["apply", *s, "--auto-approve", "--journal", str(demo.work / "rollout-2.jsonl")],
+            0,
+        )
+        demo.step("the next plan is empty", ["plan", *s, "--detailed-exitcode"], 0)
+    finally:
+        demo.env.pop("AWS_ENDPOINT_URL_CLOUDWATCH", None)
+        server.stop()
+
+
+def _rollout_back(doc: dict[str, Any]) -> None:
+    group = doc["trafficDistributionGroups"]["anycompany-default"]
+    group["telephony"] = group["agents"] = {SOURCE: 50, REPLICA: 50}
+    group["rollout"] = {"step": 20, "bake": "2s", "haltOn": {"alarms": [ROLLOUT_ALARM]}, "onHalt": "previous"}
+
+
+def _fire_at(emu: Emulator, alarms: Any, share: int, timeout: float = 120.0) -> None:
+    """Set the alarm to ALARM once the default group has `share`% of calls in the source Region."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        instance = emu.state.to_dict()["instances"][0]
+        group = next(g for g in instance["trafficDistributionGroups"] if g.get("isDefault"))
+        if group["telephony"].get(SOURCE) == share:
+            time.sleep(0.5)  # into the bake
+            alarms.set_alarm_state(
+                ROLLOUT_ALARM, "Threshold Crossed: 1 datapoint [4.0] >= 1.0", "{}", "ALARM"
+            )
+            return
+        time.sleep(0.05)
+
+
+CHAPTERS = (day_to_day, region_outage, progressive_shift)
 
 
 def main(state_dir: str = "desired-state") -> int:

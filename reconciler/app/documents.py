@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.errors import ReconcilerError
-from reconciler.planning.plan import FORMAT_VERSION, Plan
+from reconciler.planning.plan import READABLE_VERSIONS, Plan
 from reconciler.render.failure import Failure
 
 Document = Plan | Failure
@@ -33,7 +33,7 @@ def read_document(path: str) -> Document:
     if not _is_failure(raw):
         return Plan.from_json(text, path)
     assert isinstance(raw, dict)
-    if raw.get("format_version") != FORMAT_VERSION or type(raw.get("format_version")) is not int:
+    if raw.get("format_version") not in READABLE_VERSIONS or type(raw.get("format_version")) is not int:
         return Plan.from_json(text, path)  # refuses the version with apply's own message
     try:
         failure = Failure.model_validate(raw)

@@ -20,6 +20,7 @@ from reconciler.errors import ReconcilerError, redact
 
 if TYPE_CHECKING:
     from reconciler.connect import Connect, RateLimiter
+    from reconciler.port import AlarmPort
 
 RATE_ENV = "RECONCILER_RATE_LIMIT"
 LOCK_ENV = "RECONCILER_LOCK"
@@ -39,6 +40,14 @@ def connect_port(endpoints: Sequence[str] = (), limiter: RateLimiter | None = No
         limiter=limiter or rate_limiter(os.environ.get(RATE_ENV)),
     )
     return Connect(factory)
+
+
+def alarm_port(port: object) -> AlarmPort | None:
+    """CloudWatch alarms through the boto3 port's client factory (None for another port: tests)."""
+    from reconciler.connect import Connect
+    from reconciler.connect.alarms import CloudWatchAlarms
+
+    return CloudWatchAlarms(port.factory) if isinstance(port, Connect) else None
 
 
 def parse_endpoints(values: Sequence[str]) -> tuple[str | None, dict[str, str]]:

@@ -43,7 +43,7 @@ from reconciler.planning.live import LiveState
 from reconciler.planning.plan import Plan, PlanMeta
 from reconciler.planning.planner import make_plan
 from reconciler.planning.reviewed import hold_unreviewed
-from reconciler.port import ConnectPort
+from reconciler.port import AlarmPort, ConnectPort
 
 DEFAULT_STATE_DIR = "desired-state"
 
@@ -61,14 +61,27 @@ __all__ = [
 class Run:
     """The stages of one command, sharing one port to Connect."""
 
-    def __init__(self, *, endpoints: Sequence[str] = (), port: ConnectPort | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        endpoints: Sequence[str] = (),
+        port: ConnectPort | None = None,
+        alarms: AlarmPort | None = None,
+    ) -> None:
         self._endpoints = tuple(endpoints)
         if port is not None:
             self.__dict__["port"] = port
+        if alarms is not None:
+            self.__dict__["alarms"] = alarms
 
     @cached_property
     def port(self) -> ConnectPort:
         return environment.connect_port(self._endpoints)
+
+    @cached_property
+    def alarms(self) -> AlarmPort | None:
+        """CloudWatch, for rollouts that name alarms: same credentials as the Connect port."""
+        return environment.alarm_port(self.port)
 
     # --- reading and planning ---------------------------------------------------------------
 
@@ -183,7 +196,9 @@ class Run:
             replay.check_instances(saved.plan, saved.desired, saved.origin)  # before any call
             check = saved.check
         if settings.dry_run:
-            return _stoppable(Applier(self.port, None, settings, operation=operation), stop).run(plan, check)
+            return _stoppable(
+                Applier(self.port, None, settings, operation=operation, alarms=self.alarms), stop
+            ).run(plan, check)
         commit = applied.recordable(plan) if operation == "apply" else None
         with contextlib.ExitStack() as stack:
             keys = lock_keys(plan, self.port)
@@ -199,7 +214,9 @@ class Run:
             stack.callback(setattr, settings, "before_write", previous)
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
             port = LockedWrites(self.port, locks.check)
-            report = _stoppable(Applier(port, journal, settings, operation=operation), stop).run(plan, check)
+            report = _stoppable(
+                Applier(port, journal, settings, operation=operation, alarms=self.alarms), stop
+            ).run(plan, check)
             done = applied.done_instances(plan, report)
             if commit is None or not done or not locks.ok():
                 return report

@@ -41,6 +41,7 @@ from reconciler.applying.journal import (
 )
 from reconciler.applying.reading import read_state
 from reconciler.applying.results import Outcome, Report, Result
+from reconciler.applying.rollout import run_rollout
 from reconciler.applying.settings import Settings
 from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ConnectCallError, GroupNotActive, Stale, UnknownInstance
@@ -48,7 +49,7 @@ from reconciler.planning.compare import live_values
 from reconciler.planning.live import LiveInstance, LiveState
 from reconciler.planning.plan import Action, Change, Kind, Plan
 from reconciler.planning.values import GroupValues, QueueValues
-from reconciler.port import ConnectPort
+from reconciler.port import AlarmPort, ConnectPort
 
 WRITE_WORKERS = 5
 
@@ -63,8 +64,10 @@ class Applier:
         settings: Settings | None = None,
         *,
         operation: str = "apply",
+        alarms: AlarmPort | None = None,
     ) -> None:
         self.port = port
+        self.alarms = alarms  # CloudWatch, for rollouts that name alarms
         self.journal = journal
         self.settings = settings or Settings()
         self.operation = operation
@@ -136,11 +139,13 @@ class Applier:
                 ready.append((index, change, live_instance))
         if ready:
             with ThreadPoolExecutor(min(WRITE_WORKERS, len(ready)), thread_name_prefix="write") as pool:
-                futures = {pool.submit(self._write, change, inst): index for index, change, inst in ready}
+                futures = {
+                    pool.submit(self._write_change, change, inst): index for index, change, inst in ready
+                }
                 for future in as_completed(futures):
                     report.put(futures[future], future.result())
         results = report.results()
-        written = [r for r in results if r.outcome is Outcome.APPLIED]
+        written = [r for r in results if r.outcome is Outcome.APPLIED and r.change.rollout is None]
         if written and not self.stop.is_set():
             checked = {
                 (r.change.instance, r.change.resource_id): r
@@ -173,6 +178,21 @@ class Applier:
         return verify.verdict(change, values, "since the plan was made")
 
     # --- writing ----------------------------------------------------------------------------
+
+    def write_and_verify(self, change: Change, live: LiveInstance) -> Result:
+        """One write with every rule of `_write`, read back at once (a rollout's steps)."""
+        result = self._write(change, live)
+        if result.outcome is Outcome.APPLIED:
+            result = next(
+                iter(verify.read_back(self.port, self.specs, [result], self.settings, self._record))
+            )
+        return result
+
+    def _write_change(self, change: Change, live: LiveInstance) -> Result:
+        """A change's write: a rollout's steps one after another, or its one request."""
+        if change.rollout is not None:
+            return run_rollout(self, change, live, self.alarms)
+        return self._write(change, live)
 
     def _write(self, change: Change, live: LiveInstance) -> Result:
         assert change.request is not None

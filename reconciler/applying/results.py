@@ -20,6 +20,7 @@ class Outcome(StrEnum):
     STALE = "stale"  # live changed since the plan: not overwritten
     SKIPPED = "skipped"  # blocked at plan time, or not attempted after --fail-fast
     WOULD_APPLY = "would-apply"  # dry run
+    HALTED = "halted"  # a rollout stopped by an alarm (or interrupted) part-way
 
 
 @dataclass(frozen=True)
@@ -47,5 +48,5 @@ class Report:
 
         Changes held back by --changed-since (reverts of changes made outside git) do not count.
         """
-        bad = (Outcome.FAILED, Outcome.UNVERIFIED, Outcome.STALE, Outcome.SKIPPED)
+        bad = (Outcome.FAILED, Outcome.UNVERIFIED, Outcome.STALE, Outcome.SKIPPED, Outcome.HALTED)
         return not any(r.outcome in bad and not r.change.held for r in self.results)

@@ -38,8 +38,7 @@ def rollback_plan(records: list[Record], origin: str) -> Plan:
             "rollback needs the journal of one apply: split the file at each apply-started line"
         )
     specs = {s.name: s for s in header.instances}
-    finished = {r.ident: r for r in records if isinstance(r, ChangeFinished)}
-    started = [r for r in records if isinstance(r, ChangeStarted)]
+    started, finished = _writes(records)
     unknown = sorted({r.instance for r in started} - specs.keys())
     if unknown:
         raise ReconcilerError(
@@ -71,6 +70,36 @@ def rollback_plan(records: list[Record], origin: str) -> Plan:
         for s in specs.values()
     )
     return Plan(desired_digest=header.desired_digest, instances=instances, changes=tuple(changes))
+
+
+def _writes(records: list[Record]) -> tuple[list[ChangeStarted], dict[tuple[str, str], ChangeFinished]]:
+    """One write per resource, and how it ended. A progressive shift writes one resource once per
+    step: its steps that were sent count as one write, from the values before the first to those
+    the last one set, so that rollback restores what the rollout started from in one request."""
+    pairs: list[tuple[ChangeStarted, ChangeFinished | None]] = []
+    open_: dict[tuple[str, str], int] = {}
+    for record in records:
+        if isinstance(record, ChangeStarted):
+            open_[record.ident] = len(pairs)
+            pairs.append((record, None))
+        elif isinstance(record, ChangeFinished) and record.ident in open_:
+            index = open_.pop(record.ident)
+            pairs[index] = (pairs[index][0], record)
+    merged: dict[tuple[str, str], tuple[ChangeStarted, ChangeFinished | None]] = {}
+    for start, end in pairs:
+        first = merged.get(start.ident)
+        if first is None or not _sent(first[1]):
+            merged[start.ident] = (start, end)  # the first write that was sent (or the last attempt)
+        elif _sent(end):
+            merged[start.ident] = (first[0].model_copy(update={"expected": start.expected}), end)
+    started = [start for start, _ in merged.values()]
+    finished = {ident: end for ident, (_, end) in merged.items() if end is not None}
+    return started, finished
+
+
+def _sent(end: ChangeFinished | None) -> bool:
+    """Sent, or maybe sent: a write whose end was never journalled (a crash) may have reached Connect."""
+    return end is None or end.outcome == "sent"
 
 
 def _account_of(arns: Iterable[str]) -> str | None:

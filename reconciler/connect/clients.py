@@ -152,6 +152,25 @@ class ClientFactory:
                 self._clients[key] = client
             return client
 
+    def cloudwatch(self, target: Target) -> Any:
+        """The CloudWatch client for `target`'s credentials and Region (created once, then reused).
+
+        Connect's endpoint overrides do not apply: CloudWatch takes boto3's own settings
+        (`AWS_ENDPOINT_URL_CLOUDWATCH`, `AWS_ENDPOINT_URL`, profiles)."""
+        key = ("cloudwatch", target.profile, target.role_arn, target.region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                session = self._session(target)
+                try:
+                    client = session.client("cloudwatch", region_name=target.region, config=self.config)
+                except AWS_ERRORS as exc:
+                    raise translate(
+                        exc, instance=target.instance, operation="client", region=target.region
+                    ) from None
+                self._clients[key] = client
+            return client
+
     def _session(self, target: Target) -> boto3.Session:
         key = (target.profile, target.role_arn)
         session = self._sessions.get(key)

@@ -170,6 +170,7 @@ def _collect(
                 key, group, src, _field_lines(item.doc, ("trafficDistributionGroups", key))
             )
             _check_group_regions(spec, item, key, group, problems)
+            _check_alarm_regions(spec, item, key, group, problems)
             problems.extend(_arn_scope(spec, item, ("trafficDistributionGroups", key), key))
             if group.default:
                 if default_at is not None:
@@ -245,6 +246,25 @@ def _check_group_regions(
                     item.doc.line_of(base),
                     ".".join(base),
                     f"missing Region {', '.join(missing)}: give both {pair[0]} and {pair[1]}",
+                )
+            )
+
+
+def _check_alarm_regions(
+    spec: InstanceSpec, item: Parsed, key: str, group: GroupSpec, problems: list[Diagnostic]
+) -> None:
+    """An alarm is read in a Region of the pair: the one receiving traffic, or the one it names."""
+    alarms = group.rollout.halt_on.alarms if group.rollout and group.rollout.halt_on else []
+    for index, alarm in enumerate(alarms):
+        if alarm.region is not None and alarm.region not in spec.regions:
+            path = ("trafficDistributionGroups", key, "rollout", "haltOn", "alarms", str(index))
+            problems.append(
+                Diagnostic(
+                    item.file,
+                    item.doc.line_of(path),
+                    ".".join((*path, "region")),
+                    f"{alarm.region} is not this instance's Region ({spec.region}) "
+                    f"or replica Region ({spec.replica_region})",
                 )
             )
 

@@ -13,7 +13,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from reconciler.desired.model import GroupSpec, InstanceSpec, QueueSpec, StateFile
+from reconciler.desired.model import (
+    AlarmRef,
+    GroupSpec,
+    HaltOn,
+    InstanceSpec,
+    QueueSpec,
+    RolloutSpec,
+    StateFile,
+)
 from reconciler.desired.yamlsource import Document
 from reconciler.errors import ReconcilerError
 
@@ -66,6 +74,9 @@ def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
         return GroupSpec
     if loc[0] == "queues" and len(loc) == 2:
         return QueueSpec
+    if loc[0] == "trafficDistributionGroups" and len(loc) >= 3 and loc[2] == "rollout":
+        nested: dict[int, type[BaseModel]] = {3: RolloutSpec, 4: HaltOn, 6: AlarmRef}
+        return nested.get(len(loc))
     return None
 
 
@@ -92,6 +103,8 @@ def translate(shown: str, doc: Document, err: Any) -> Diagnostic:
 def _message(kind: str, err: Any, given: Any, field: str, loc: tuple[str | int, ...]) -> str:
     if kind == "rule":
         return str(err["msg"])
+    if field == "bake" and kind == "string_type":
+        return f"must be a duration like 30s, 5m or 1h, got {given!r}"
     if kind == "missing":
         return f"required key {field!r} is missing"
     if kind == "extra_forbidden":
@@ -109,6 +122,12 @@ def _message(kind: str, err: Any, given: Any, field: str, loc: tuple[str | int, 
         return "empty: give the fields to manage, or remove the key"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"must be a mapping, got {_describe(given)}"
+    if field == "step" and kind in ("multiple_of", "greater_than_equal", "less_than_equal"):
+        return f"{given} is not a step of 10 to 100 percentage points in multiples of 10"
+    if field == "alarms" and kind in ("too_short", "too_long"):
+        return "give 1 to 100 alarms (or leave haltOn out)"
+    if kind == "literal_error":
+        return f"{given!r} is not one of: {err.get('ctx', {}).get('expected', '')}"
     if kind == "multiple_of":
         return f"{given}% is not a multiple of 10 (Amazon Connect refuses it)"
     if kind in ("greater_than_equal", "less_than_equal"):
@@ -123,6 +142,8 @@ def _message(kind: str, err: Any, given: Any, field: str, loc: tuple[str | int, 
 
 
 def _pattern_message(field: str, given: Any, loc: tuple[str | int, ...]) -> str:
+    if field == "bake":
+        return f"{given!r} is not a duration: a whole number and s, m or h (30s, 5m, 1h)"
     if field in ("region", "replicaRegion") or (len(loc) >= 4 and loc[0] == "trafficDistributionGroups"):
         return f"{given!r} is not a Region code like us-east-1"
     return {

@@ -11,24 +11,31 @@ Connect refuses empty values; the schema says so in each description.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
-    StrictBool,
     StrictInt,
     StrictStr,
     field_validator,
     model_serializer,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from reconciler.desired.fields import (
+    NOT_CLEARABLE,
+    AsWritten,
+    Boolean,
+    Key,
+    Number,
+    Region,
+    _Frozen,
+    _plain_number,
+    _rule,
+)
 from reconciler.desired.patterns import (
     ACCOUNT_RE,
     E164_RE,
@@ -38,92 +45,13 @@ from reconciler.desired.patterns import (
     NAME_RE,
     PHONE_ARN_RE,
     PHONE_INSTANCE_ARN_RE,
-    REGION_RE,
     ROLE_ARN_RE,
     UUID_RE,
     invisible_character,
 )
 from reconciler.desired.yamlsource import EXCERPT_NAME_CHARS, excerpt
 
-NOT_CLEARABLE = "Cannot be cleared: Amazon Connect refuses empty values. Leave it out to keep the live value."
-
-Region = Annotated[
-    StrictStr,
-    Field(pattern=REGION_RE.pattern, description="An AWS Region code, e.g. us-east-1."),
-]
-
-
-def _rule(message: str, at: str | None = None) -> PydanticCustomError:
-    """A rule violation shown to the user as is; `at` names the key below the model it concerns."""
-    return PydanticCustomError("rule", message, {"at": at} if at else None)
-
-
-# Control characters (Cc), format characters such as bidi overrides and zero-width spaces (Cf), and
-# line and paragraph separators (Zl, Zp): text that shows differently from what it holds.
-def _visible_key(key: str) -> str:
-    found = invisible_character(key)
-    if found is not None:
-        raise _rule(f"key {excerpt(key, EXCERPT_NAME_CHARS)} contains {found}, {INVISIBLE}")
-    return key
-
-
-# Queue and group keys are matched against names in Amazon Connect and shown in every plan.
-Key = Annotated[StrictStr, AfterValidator(_visible_key)]
-
-
-class AsWritten(str):
-    """A number or boolean written in another form than plain decimal digits or `true`/`false`.
-
-    YAML 1.1 reads `062` as 50 (octal), `0x32` and `+50` as 50, `1:20` as 80 (base 60), `yes` and
-    `on` as true; other YAML tools and reviewers read the same text differently. The loader passes
-    the text as written, in place of the value read, and the rules below refuse it."""
-
-    read_as: int | bool
-
-    def __new__(cls, text: str, read_as: int | bool) -> AsWritten:
-        written = super().__new__(cls, text)
-        written.read_as = read_as
-        return written
-
-
-def _plain_number(value: Any) -> Any:
-    if isinstance(value, AsWritten):
-        raise _rule(
-            f"{str(value)!r} is not a plain decimal number (it reads as {value.read_as}): "
-            "write a plain decimal number"
-        )
-    return value
-
-
-def _plain_boolean(value: Any) -> Any:
-    if isinstance(value, AsWritten):
-        read_as = str(value.read_as).lower()
-        raise _rule(f"{str(value)!r} is not true or false (it reads as {read_as}): write true or false")
-    return value
-
-
-Number = Annotated[StrictInt, BeforeValidator(_plain_number)]
-Boolean = Annotated[StrictBool, BeforeValidator(_plain_boolean)]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, strict=True, serialize_by_alias=True
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_empty_values(cls, data: Any) -> Any:
-        # `callerIdName:` with nothing after it reads as null; treating it as "not managed" would
-        # silently ignore what was probably an attempt to clear the field, which Connect refuses.
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if value is None and key not in ("trafficDistributionGroups", "queues"):
-                    raise _rule(
-                        "empty: fields cannot be cleared; leave the key out to keep the live value",
-                        at=str(key),
-                    )
-        return data
+__all__ = ["NOT_CLEARABLE", "AsWritten", "Boolean", "Key", "Number", "Region"]
 
 
 class InstanceSpec(_Frozen):
@@ -197,6 +125,69 @@ class InstanceSpec(_Frozen):
 Percent = Annotated[StrictInt, Field(ge=0, le=100, multiple_of=10), BeforeValidator(_plain_number)]
 
 
+_DURATION_RE = r"^(0|[1-9][0-9]*)(s|m|h)$"
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def duration_seconds(text: str) -> int:
+    """`5m` -> 300: a bake time as written (s, m or h)."""
+    return int(text[:-1]) * _UNIT_SECONDS[text[-1]]
+
+
+class AlarmRef(_Frozen):
+    """A CloudWatch alarm named with its Region (default: the Region receiving traffic in a step)."""
+
+    name: StrictStr = Field(min_length=1, max_length=255, description="CloudWatch alarm name.")
+    region: Region | None = Field(
+        default=None, description="Region of the alarm; default: the Region receiving traffic in that step."
+    )
+
+
+def _alarm_ref(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class HaltOn(_Frozen):
+    """What halts a rollout."""
+
+    alarms: Annotated[
+        list[Annotated[AlarmRef, BeforeValidator(_alarm_ref)]],
+        Field(min_length=1, max_length=100),
+    ] = Field(description="CloudWatch alarms: a name, or {name, region}. Any in ALARM halts the rollout.")
+
+    @field_validator("alarms")
+    @classmethod
+    def _unique(cls, alarms: list[AlarmRef]) -> list[AlarmRef]:
+        seen: set[tuple[str, str | None]] = set()
+        for alarm in alarms:
+            if (alarm.name, alarm.region) in seen:
+                raise _rule(f"alarm {excerpt(alarm.name, EXCERPT_NAME_CHARS)} is listed twice")
+            seen.add((alarm.name, alarm.region))
+        return alarms
+
+
+class RolloutSpec(_Frozen):
+    """A progressive shift of telephony: steps, a bake time after each, and alarms that halt it."""
+
+    step: Annotated[StrictInt, Field(ge=10, le=100, multiple_of=10), BeforeValidator(_plain_number)] = Field(
+        description="Percentage points of telephony moved per step: 10-100, a multiple of 10."
+    )
+    bake: StrictStr = Field(
+        pattern=_DURATION_RE,
+        description="Wait after each verified step, e.g. 30s, 5m, 1h (the alarms are polled meanwhile).",
+    )
+    halt_on: HaltOn | None = Field(default=None, alias="haltOn", description="Alarms that halt the rollout.")
+    on_halt: Literal["previous", "stay"] = Field(
+        default="previous",
+        alias="onHalt",
+        description="On a halt: previous (write back the last step that baked clean) or stay.",
+    )
+
+    @property
+    def bake_seconds(self) -> int:
+        return duration_seconds(self.bake)
+
+
 class GroupSpec(_Frozen):
     """Desired traffic distribution of one traffic distribution group."""
 
@@ -219,6 +210,10 @@ class GroupSpec(_Frozen):
         default=None,
         alias="signIn",
         description="Regions agents may sign in to (default group only; at least one true). " + NOT_CLEARABLE,
+    )
+    rollout: RolloutSpec | None = Field(
+        default=None,
+        description="Shift telephony progressively: in steps, baking after each, halted by alarms.",
     )
 
     @field_validator("telephony", "agents")

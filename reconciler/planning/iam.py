@@ -3,7 +3,9 @@
 Actions come from `reconciler.planning.operations`, the list the code itself is checked against;
 resources are scoped to the instances in the desired state, in both Regions of each pair, and to
 the groups, queues, flows and phone numbers under them. Without an account ID in the desired
-state the account part of each ARN is `*`.
+state the account part of each ARN is `*`. An apply role whose desired state has rollouts that
+name alarms may also read those alarms (`cloudwatch:DescribeAlarms`, scoped to them; a composite
+alarm needs the action on `*`, which is left to the user).
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ def policy(desired: DesiredState, mode: str, lock_table: str | None = None) -> d
             "Resource": resources("instance", "queue", "flow", "group", "number"),
         }
     ]
+    if mode == "apply" and (alarms := _alarm_arns(desired)):
+        statements.append(
+            {
+                "Sid": "ReadRolloutAlarms",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:DescribeAlarms"],
+                "Resource": alarms,
+            }
+        )
     accounts = sorted({spec.account or "*" for spec in specs})
     table_arns = [f"arn:aws:dynamodb:*:{account}:table/{lock_table}" for account in accounts]
     if mode == "plan" and lock_table:
@@ -90,6 +101,20 @@ def policy(desired: DesiredState, mode: str, lock_table: str | None = None) -> d
                 }
             )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _alarm_arns(desired: DesiredState) -> list[str]:
+    """The alarms rollouts read: in the Region they name, else in either Region of the pair (an
+    alarm without one is read in the Region receiving traffic, which depends on the live state)."""
+    arns: set[str] = set()
+    for instance in desired.instances:
+        spec = instance.spec
+        for group in instance.groups:
+            rollout = group.spec.rollout
+            for alarm in rollout.halt_on.alarms if rollout and rollout.halt_on else []:
+                for region in [alarm.region] if alarm.region else spec.regions:
+                    arns.add(f"arn:aws:cloudwatch:{region}:{spec.account or '*'}:alarm:{alarm.name}")
+    return sorted(arns)
 
 
 def targets(desired: DesiredState) -> list[dict[str, Any]]:

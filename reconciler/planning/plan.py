@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ReconcilerError
-from reconciler.planning.values import Values
+from reconciler.planning.values import GroupValues, Values
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: changes carry `rollout`
+READABLE_VERSIONS = (2, 3)  # a version 2 plan is a version 3 plan without rollouts
 MAX_PLAN_BYTES = 256 * 1024 * 1024  # 50,000 changes are about 100 MB of JSON
 
 
@@ -61,6 +62,39 @@ class ApiRequest(_Value):
     body: dict[str, Any]
 
 
+POLL_SECONDS = 30.0  # alarms are read every 30 s during a bake, or a tenth of the bake if shorter
+
+
+class RolloutAlarm(_Value):
+    """A CloudWatch alarm that halts the rollout when it is in ALARM, read in `region`."""
+
+    name: str
+    region: str
+
+
+class RolloutStep(_Value):
+    """One step: the values it sets and the exact call that sets them."""
+
+    values: GroupValues
+    request: ApiRequest
+
+
+class Rollout(_Value):
+    """The steps of a progressive shift (the last one is the change's own result)."""
+
+    step: int  # percentage points of telephony per step
+    bake: str  # as written: 30s, 5m, 1h
+    bake_seconds: int
+    receiving_region: str
+    alarms: tuple[RolloutAlarm, ...]
+    on_halt: Literal["previous", "stay"]
+    steps: tuple[RolloutStep, ...]
+
+    @property
+    def poll_seconds(self) -> float:
+        return min(POLL_SECONDS, self.bake_seconds / 10)
+
+
 class Change(_Value):
     """What will happen to one resource (instance / kind / name)."""
 
@@ -83,6 +117,7 @@ class Change(_Value):
     key: str = ""  # the key it has in the desired state (a name, ID or ARN)
     held: bool = False  # blocked on purpose by --changed-since: a revert of drift, not a failure
     order: int = 0  # the wave the user set (`order:`), 0 by default
+    rollout: Rollout | None = None  # a progressive shift: apply writes these steps, not `request`
 
     @property
     def address(self) -> str:
@@ -164,7 +199,7 @@ class Plan(_Value):
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise ReconcilerError(f"{origin}: not a saved plan (no format_version)")
         version = raw["format_version"]
-        if type(version) is not int or version != FORMAT_VERSION:
+        if type(version) is not int or version not in READABLE_VERSIONS:
             raise ReconcilerError(
                 f"{origin}: plan format version {_short(version)} is not supported "
                 f"(this reconciler reads version {FORMAT_VERSION}); make the plan again"

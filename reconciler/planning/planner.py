@@ -32,6 +32,7 @@ from reconciler.planning.live import LiveGroup, LiveInstance, LiveQueue, LiveSta
 from reconciler.planning.plan import Action, Change, FieldChange, InstanceSummary, Kind, Plan
 from reconciler.planning.resolve import Resolver, Unresolved
 from reconciler.planning.risks import group_risks, sign_in_after
+from reconciler.planning.rollout import plan_rollout
 from reconciler.planning.values import GroupValues, QueueValues
 
 _KIND_RANK = {Kind.TRAFFIC: 0, Kind.QUEUE: 1}
@@ -223,6 +224,9 @@ def _group_change(
         live_group=live_group,
     )
     blocked = live_group.status != "ACTIVE"
+    rollout = (
+        plan_rollout(spec.rollout, planned_against, expected, pair, live_group.arn) if spec.rollout else None
+    )
     return Change(
         step=None,
         instance=instance.name,
@@ -242,6 +246,7 @@ def _group_change(
         source=str(group.source),
         key=group.key,
         order=spec.order or 0,
+        rollout=rollout,
     )
 
 

@@ -21,6 +21,7 @@ _ORDER = (
     Outcome.UNVERIFIED,
     Outcome.STALE,
     Outcome.SKIPPED,
+    Outcome.HALTED,
 )
 
 
@@ -29,15 +30,22 @@ def render_dry_run(plan: Plan, report: Report) -> str:
     lines = ["Dry run: no write is made. These calls would be sent, in this order:", ""]
     sent = [r for r in report.results if r.outcome is Outcome.WOULD_APPLY]
     for result in sent:
-        request = result.change.request
-        assert request is not None
-        step = result.change.step
-        call = f"{request.operation} in {clean(request.region)}: {request.method} {clean(request.path)}"
-        lines.append(f"  {step}. {call}")
-        lines.append(f"     {clean(result.change.address)}")
-        # JSON escapes every control character (ensure_ascii keeps bidi marks and the like out too)
-        body = json.dumps(request.body, indent=2, sort_keys=True, ensure_ascii=True)
-        lines.extend(f"     {line}" for line in body.splitlines())
+        rollout = result.change.rollout
+        requests = [s.request for s in rollout.steps] if rollout else [result.change.request]
+        for index, request in enumerate(requests, 1):
+            assert request is not None
+            step = f"{result.change.step}" + (f".{index}" if rollout else "")
+            call = f"{request.operation} in {clean(request.region)}: {request.method} {clean(request.path)}"
+            lines.append(f"  {step}. {call}")
+            lines.append(f"     {clean(result.change.address)}")
+            if rollout:
+                lines.append(
+                    f"     rollout step {index} of {len(requests)}, then bake {rollout.bake} watching "
+                    + (", ".join(clean(a.name) for a in rollout.alarms) or "no alarms")
+                )
+            # JSON escapes every control character (ensure_ascii keeps bidi marks and the like out too)
+            body = json.dumps(request.body, indent=2, sort_keys=True, ensure_ascii=True)
+            lines.extend(f"     {line}" for line in body.splitlines())
     if not sent:
         lines.append("  (none)")
     others = [r for r in report.results if r.outcome is not Outcome.WOULD_APPLY]
@@ -78,7 +86,11 @@ def render_result(result: Result, done: int, total: int, *, color: bool = False)
 
 
 def render_summary(report: Report) -> str:
-    counts = ", ".join(f"{report.count(o)} {o.value}" for o in _ORDER if o is not Outcome.UNVERIFIED)
+    counts = ", ".join(
+        f"{report.count(o)} {o.value}"
+        for o in _ORDER
+        if o is not Outcome.UNVERIFIED and (o is not Outcome.HALTED or report.count(o))
+    )
     if report.count(Outcome.UNVERIFIED):
         counts += f", {report.count(Outcome.UNVERIFIED)} unverified"
     text = "".join(f"{clean(note)}\n" for note in report.notes) + f"Apply: {counts}."
@@ -92,6 +104,13 @@ def render_summary(report: Report) -> str:
         )
     if report.count(Outcome.STALE):
         text += "\nStale: changed in Connect by someone else since the plan, so not overwritten."
+    if report.count(Outcome.HALTED):
+        text += "\nHalted: a progressive shift stopped part-way:"
+        text += "".join(
+            f"\n  {clean(r.change.address)}: {clean(r.message)}"
+            for r in report.results
+            if r.outcome is Outcome.HALTED
+        )
     if not report.ok:
         text += "\nRe-run `reconciler plan` to see what is left."
     return text + "\n"

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from reconciler.planning.plan import Action, Change, InstanceSummary, Plan
+from reconciler.planning.rollout import halt_line, rollout_line
 from reconciler.render import mdsafe as md
 from reconciler.render.values import (
     FieldRow,
@@ -321,6 +322,12 @@ def _details(change: Change, regions: tuple[str, ...], multi: bool) -> str:
             f"{md.code(f'{req.method} {display_path(req.path)}')}",
             "",
             *md.json_block(req.body),
+            "",
+        ]
+    if change.rollout is not None and change.action is Action.UPDATE:
+        out += [
+            f"**Rollout:** {md.text(rollout_line(change, regions))}; halt on "
+            f"{md.text(halt_line(change.rollout))}.",
             "",
         ]
     facts = [f"Resource {md.code(change.resource_arn or change.resource_id)}"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.planning.plan import Action, Change, InstanceSummary, Plan
+from reconciler.planning.rollout import halt_line, rollout_line
 from reconciler.render.values import (
     FieldRow,
     Shown,
@@ -35,7 +36,7 @@ from reconciler.render.values import (
 )
 
 ARROW = "→"
-_LABELS = ("call", "reason", "source")
+_LABELS = ("call", "reason", "source", "rollout", "halt on")
 _INDENT = "  "
 
 
@@ -154,6 +155,9 @@ def _change(change: Change, regions: tuple[str, ...], width: int, paint: _Paint)
             "call",
             f"{clean(req.operation)} in {clean(req.region)}: {clean(req.method)} {display_path(req.path)}",
         )
+    if change.rollout is not None and change.action is Action.UPDATE:
+        labelled("rollout", clean(rollout_line(change, regions)))
+        labelled("halt on", clean(halt_line(change.rollout)))
     if change.source or change.order:
         wave = f" (order: {change.order})" if change.order else ""
         labelled("source", f"{clean(change.source) or '(unknown)'}{wave}")

@@ -49,6 +49,16 @@ MILESTONES = [
     "Apply: 2 applied, 0 already, 0 failed, 0 stale, 0 skipped.",
     "# us-east-1 comes back",
     "Plan: 0 to change, 9 unchanged, 0 blocked.",
+    # a progressive shift: halted by an alarm during a bake, back one step, then finished
+    "3. A progressive shift: half the calls back to us-east-1, step by step, alarm-gated",
+    "rollout    3 steps of 20 points, bake 2s (about 6 s): 0/100 -> 20/80 -> 40/60 -> 50/50",
+    "halt on    connect-missed-calls-use1 (us-east-1); on halt: previous",
+    "halted   anycompany-demo/traffic-distribution/anycompany-default (us-east-1): halted baking step 2/3",
+    "alarm connect-missed-calls-use1 (us-east-1) is ALARM since ",
+    "went back to 20/80 us-east-1/us-west-2, the last step that baked clean",
+    "Apply: 0 applied, 0 already, 0 failed, 0 stale, 0 skipped, 1 halted.",
+    "[1/1] applied  anycompany-demo/traffic-distribution/anycompany-default (us-east-1)",
+    "Plan: 0 to change, 9 unchanged, 0 blocked.",
     "Demo finished: ",
 ]
 
@@ -79,6 +89,6 @@ def test_make_demo_runs_the_whole_story_and_exits_0(tmp_path: Path) -> None:
         found = output.find(milestone, position)
         assert found >= 0, f"missing (in order): {milestone!r}\n---\n{output}"
         position = found + len(milestone)
-    assert output.count("Apply: ") == 3
+    assert output.count("Apply: ") == 5
     assert "all on 127.0.0.1." in output
     assert not user_locks.exists()

@@ -271,3 +271,33 @@ def test_the_policy_is_stable_json(mode: str) -> None:
     second = invoke("iam-policy", "--state-dir", str(REPO / "desired-state"), "--mode", mode).stdout
     assert first == second
     assert json.loads(first)["Statement"][0]["Action"] == sorted(json.loads(first)["Statement"][0]["Action"])
+
+
+def test_rollout_alarms_add_describe_alarms_on_those_alarms_to_the_apply_policy(tmp_path: Path) -> None:
+    group = {
+        "telephony": {EAST: 50, WEST: 50},
+        "rollout": {
+            "step": 10,
+            "bake": "5m",
+            "haltOn": {"alarms": ["missed", {"name": "errors", "region": WEST}]},
+        },
+    }
+    block = {"name": "demo", "id": INSTANCE_ID, "region": EAST, "replicaRegion": WEST, "accountId": ACCOUNT}
+    write_instance(tmp_path / "state", block, trafficDistributionGroups={"g": group})
+
+    apply_policy, _ = iam_policy(tmp_path / "state", "apply")
+    plan_policy, _ = iam_policy(tmp_path / "state", "plan")
+
+    (statement,) = [s for s in apply_policy["Statement"] if s["Action"] == ["cloudwatch:DescribeAlarms"]]
+    assert statement["Resource"] == [
+        f"arn:aws:cloudwatch:{EAST}:{ACCOUNT}:alarm:missed",
+        f"arn:aws:cloudwatch:{WEST}:{ACCOUNT}:alarm:errors",
+        f"arn:aws:cloudwatch:{WEST}:{ACCOUNT}:alarm:missed",
+    ]
+    assert "cloudwatch:DescribeAlarms" not in actions(plan_policy)
+
+
+def test_without_rollout_alarms_the_policy_has_no_cloudwatch_action() -> None:
+    policy, _ = iam_policy(REPO / "desired-state", "apply")
+
+    assert not any(a.startswith("cloudwatch:") for a in actions(policy))

@@ -1,4 +1,5 @@
-"""The Makefile's set-up targets, read with `make -n` in a copy: demo installs the runtime only."""
+"""The Makefile's set-up targets, read with `make -n` in a copy: demo installs the runtime and
+its `demo` extra only."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def dry_run(tmp_path: Path, *targets: str) -> list[str]:
 def test_demo_installs_only_the_runtime(tmp_path: Path) -> None:
     lines = dry_run(tmp_path, "demo")
     installs = [line for line in lines if "pip install" in line and "upgrade pip" not in line]
-    assert installs == [".venv/bin/python -m pip install --quiet -e ."]
+    assert installs == [".venv/bin/python -m pip install --quiet -e '.[demo]'"]
     assert "touch .venv/.installed-runtime" in lines
     assert lines[-1] == ".venv/bin/python -m reconciler.app.demo"
 

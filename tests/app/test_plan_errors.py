@@ -81,7 +81,7 @@ def test_a_failed_plan_in_json_lists_its_errors_with_file_and_line(invalid: Path
 
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {
-        "format_version": 2,
+        "format_version": 3,
         "instance": "anycompany-demo",
         "errors": [
             {"file": INSTANCE_YAML, "line": line_of(INSTANCE_YAML, "telephony:"), "message": SUM_MESSAGE}
@@ -203,7 +203,7 @@ def test_validate_json_lists_problems_and_is_empty_when_valid(state_dir: Path) -
     valid = invoke("validate", "--state-dir", "desired-state", "--format", "json")
     assert (valid.exit_code, json.loads(valid.stdout)) == (
         0,
-        {"errors": [], "format_version": 2, "instance": None},
+        {"errors": [], "format_version": 3, "instance": None},
     )
 
     edit_yaml(state_dir / "anycompany-demo" / "queues.yaml", lambda doc: doc["queues"]["Sales"].update(x=1))

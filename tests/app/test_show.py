@@ -66,7 +66,7 @@ def test_show_refuses_an_unknown_format_version_as_apply_does(saved: Path) -> No
 
     assert result.exit_code == 1
     assert one_line_error(result) == (
-        f"error: {saved}: plan format version 99 is not supported (this reconciler reads version 2); "
+        f"error: {saved}: plan format version 99 is not supported (this reconciler reads version 3); "
         "make the plan again"
     )
 

@@ -254,7 +254,7 @@ def test_saved_plan_with_an_unknown_format_version_is_refused(
 
     assert message == (
         f"error: {planfile}: plan format version 99 is not supported "
-        "(this reconciler reads version 2); make the plan again"
+        "(this reconciler reads version 3); make the plan again"
     )
 
 

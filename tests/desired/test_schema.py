@@ -19,7 +19,10 @@ from ..support.demo import DEMO_STATE as EXAMPLE
 KEYS = {
     "StateFile": {"instance", "trafficDistributionGroups", "queues"},
     "InstanceSpec": {"name", "id", "region", "replicaRegion", "accountId", "profile", "roleArn", "endpoints"},
-    "GroupSpec": {"default", "order", "telephony", "agents", "signIn"},
+    "GroupSpec": {"default", "order", "telephony", "agents", "signIn", "rollout"},
+    "RolloutSpec": {"step", "bake", "haltOn", "onHalt"},
+    "HaltOn": {"alarms"},
+    "AlarmRef": {"name", "region"},
     "QueueSpec": {"order", "callerIdName", "callerIdNumber", "whisperFlow"},
 }
 CONNECT_FIELDS = {

@@ -124,7 +124,7 @@ def test_out_saves_the_plan_with_its_metadata_and_no_secrets(in_repo: Emulator, 
     text = out.read_text(encoding="utf-8")
     assert text == result.stdout  # --format json prints exactly what was saved
     saved = json.loads(text)
-    assert saved["format_version"] == 2
+    assert saved["format_version"] == 3
     assert saved["desired_digest"] == loader.load(REPO / "desired-state").digest
     head = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True

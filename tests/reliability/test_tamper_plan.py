@@ -193,9 +193,9 @@ def test_an_edited_plan_is_refused_and_nothing_is_written(
 RAW: dict[str, Callable[[str], str | bytes]] = {
     "JSON nested 100,000 deep": lambda text: "[" * 100_000 + "]" * 100_000,
     "a number of 5,000 digits": lambda text: text.replace(
-        '"format_version": 2', '"format_version": ' + "9" * 5000
+        '"format_version": 3', '"format_version": ' + "9" * 5000
     ),
-    "format_version true": lambda text: text.replace('"format_version": 2', '"format_version": true'),
+    "format_version true": lambda text: text.replace('"format_version": 3', '"format_version": true'),
     "the desired-state digest": lambda text: text.replace('"desired_digest": "', '"desired_digest": "0'),
     "bytes that are not UTF-8": lambda text: text.encode() + b"\xff\xfe",
     "cut in the middle": lambda text: text[: len(text) // 2],

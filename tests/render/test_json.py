@@ -34,12 +34,12 @@ def test_huge_round_trip() -> None:
 def test_stable_and_versioned() -> None:
     text = render_json(CASES["demo"]())
     raw = json.loads(text)
-    assert raw["format_version"] == FORMAT_VERSION == 2
+    assert raw["format_version"] == FORMAT_VERSION == 3
     assert text == json.dumps(raw, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 @pytest.mark.parametrize(
-    ("version", "shown"), [(1, "1"), (3, "3"), (True, "True"), ("2", "'2'"), (2.0, "2.0")]
+    ("version", "shown"), [(1, "1"), (4, "4"), (True, "True"), ("2", "'2'"), (2.0, "2.0")]
 )
 def test_unknown_format_version_is_refused_clearly(version: object, shown: str) -> None:
     raw = json.loads(render_json(CASES["demo"]()))
@@ -48,7 +48,7 @@ def test_unknown_format_version_is_refused_clearly(version: object, shown: str) 
         Plan.from_json(json.dumps(raw), "plans/prod.json")
     message = str(caught.value)
     assert message.startswith(f"plans/prod.json: plan format version {shown} is not supported")
-    assert "reads version 2" in message and "make the plan again" in message
+    assert "reads version 3" in message and "make the plan again" in message
 
 
 def test_not_a_plan_is_refused() -> None:
@@ -66,7 +66,7 @@ def _doc_example() -> str:
 
 def test_documented_example_is_a_valid_plan() -> None:
     plan = Plan.from_json(_doc_example(), str(DOC))
-    assert plan.format_version == 2
+    assert plan.format_version == 3
     assert {c.kind.value for c in plan.changes} == {"traffic-distribution", "queue"}
 
 
