@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler import __version__
-from reconciler.app import environment, git
+from reconciler.app import environment, git, overriding
 from reconciler.app.locking import InstanceLock, LockedWrites, instance_lock, lock_keys, remove_lock
 from reconciler.applying import journal as journals
 from reconciler.applying.applier import Applier
@@ -39,6 +39,7 @@ from reconciler.planning import replay
 from reconciler.planning.drift import DriftReport, drift
 from reconciler.planning.export import already_defined, export_documents
 from reconciler.planning.live import LiveState
+from reconciler.planning.overridden import hold_overridden, overridden_findings
 from reconciler.planning.plan import Plan, PlanMeta
 from reconciler.planning.planner import make_plan
 from reconciler.planning.reviewed import hold_unreviewed
@@ -95,11 +96,14 @@ class Run:
         changed_since: str | None = None,
         wait_timeout: float = 0.0,
         reviewed: Sequence[str] = (),
+        lock: str | None = None,
     ) -> Plan:
         """Load, read, plan, and stamp the plan with where and when it was made.
 
         With `changed_since`, updates to resources whose YAML is unchanged since that git revision
-        are held back as blocked (see `reconciler.planning.changed_since`).
+        are held back as blocked (see `reconciler.planning.changed_since`). With `lock` (the lock
+        backend, where break-glass overrides live), changes to groups a failover overrode are held
+        back (see `reconciler.planning.overridden`).
         """
         before = git.desired_at(changed_since, state_dir) if changed_since else None
         desired = load_desired(state_dir, instance)
@@ -108,6 +112,8 @@ class Run:
             made = scope.changed_since(made, desired, before, changed_since)
         if reviewed:
             made = hold_unreviewed(made, [(path, read_plan(path)) for path in reviewed])
+        if lock is not None:
+            made, _ = hold_overridden(made, overriding.overrides_of(self.port, made.instances, lock))
         meta = PlanMeta(
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             tool_version=__version__,
@@ -119,12 +125,22 @@ class Run:
 
     @paused()
     def drift(
-        self, state_dir: str, *, instance: str | None, include_unmanaged: bool, wait_timeout: float = 0.0
+        self,
+        state_dir: str,
+        *,
+        instance: str | None,
+        include_unmanaged: bool,
+        wait_timeout: float = 0.0,
+        lock: str | None = None,
     ) -> DriftReport:
-        """Live vs desired for every managed resource (reads only)."""
+        """Live vs desired for every managed resource (reads only); with `lock`, groups a
+        break-glass failover overrode are reported as `overridden`."""
         desired = load_desired(state_dir, instance)
         live = self.read(desired, wait_timeout=wait_timeout)
-        return drift(desired, live, include_unmanaged=include_unmanaged)
+        report = drift(desired, live, include_unmanaged=include_unmanaged)
+        if lock is None:
+            return report
+        return overridden_findings(report, overriding.overrides_of_live(self.port, desired, live, lock))
 
     def export(
         self, spec: InstanceSpec, *, state_dir: str | None = None, force: bool = False
@@ -181,7 +197,21 @@ class Run:
             stack.callback(setattr, settings, "before_write", previous)
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
             port = LockedWrites(self.port, locks.check)
-            return Applier(port, journal, settings, operation=operation).run(plan, check)
+            # Groups a break-glass failover overrode are held back, read under the lock: a saved
+            # plan made before the failover must not revert it. Overrides git adopted end here.
+            overrides = overriding.overrides_of(self.port, plan.instances, lock)
+            plan, adopted = hold_overridden(plan, overrides)
+            report = Applier(port, journal, settings, operation=operation).run(plan, check)
+            if adopted and report.ok:
+                notes = overriding.end_adopted(lock, overrides, adopted)
+                report = replace(report, notes=report.notes + tuple(notes))
+            return report
+
+    def end_adopted(self, plan: Plan, lock: str) -> tuple[str, ...]:
+        """With nothing to apply: end the overrides git has adopted (git equals their values)."""
+        overrides = overriding.overrides_of(self.port, plan.instances, lock)
+        _, adopted = hold_overridden(plan, overrides)
+        return tuple(overriding.end_adopted(lock, overrides, adopted)) if adopted else ()
 
     # --- the lock ---------------------------------------------------------------------------
 

@@ -182,9 +182,13 @@ def apply(
             instance=instance,
             changed_since=changed_since,
             wait_timeout=wait_timeout,
+            lock=lock,
         )
     if not made.updates:
         click.echo(render(made, "text", color=use_color(color)), nl=False)
+        if not dry_run:
+            for note in runner.end_adopted(made, lock):
+                click.echo(clean(note))
         waiting = [c for c in made.blocked if not c.held]
         if waiting:
             fail(f"Nothing can be applied: {len(waiting)} blocked change(s) wait for their group.")

@@ -15,6 +15,7 @@ import click
 
 from reconciler.app import run
 from reconciler.app.files import write_atomically, write_export
+from reconciler.cli.applying import lock_option
 from reconciler.cli.base import (
     STATE_DIR_HELP,
     changed_since_option,
@@ -66,6 +67,7 @@ def _limit(fmt: str, max_chars: int | None, default: int) -> int:
 @annotations_option
 @wait_option(30.0)
 @changed_since_option
+@lock_option
 @endpoint_option
 @color_option
 @reports_errors
@@ -80,6 +82,7 @@ def plan(
     annotations: bool,
     wait_timeout: float,
     changed_since: str | None,
+    lock: str,
     endpoint_url: tuple[str, ...],
     color: bool | None,
 ) -> None:
@@ -98,7 +101,7 @@ def plan(
 
     with reported(failed, annotations=annotations, instance=instance):
         made = run.Run(endpoints=endpoint_url).plan(
-            state_dir, instance=instance, changed_since=changed_since, wait_timeout=wait_timeout
+            state_dir, instance=instance, changed_since=changed_since, wait_timeout=wait_timeout, lock=lock
         )
     if out:
         write_atomically(out, made.to_json())
@@ -123,6 +126,7 @@ def plan(
 @max_chars_option(GITHUB_BODY_LIMIT, "report")
 @annotations_option
 @wait_option(30.0)
+@lock_option
 @endpoint_option
 @reports_errors
 @paused()
@@ -135,6 +139,7 @@ def drift(
     max_chars: int | None,
     annotations: bool,
     wait_timeout: float,
+    lock: str,
     endpoint_url: tuple[str, ...],
 ) -> None:
     """Report how live Connect differs from the desired state. Never changes anything.
@@ -160,7 +165,11 @@ def drift(
 
     with reported(failed, annotations=annotations, instance=instance):
         report = run.Run(endpoints=endpoint_url).drift(
-            state_dir, instance=instance, include_unmanaged=include_unmanaged, wait_timeout=wait_timeout
+            state_dir,
+            instance=instance,
+            include_unmanaged=include_unmanaged,
+            wait_timeout=wait_timeout,
+            lock=lock,
         )
     text = render_drift(report, fmt, limit=limit)
     if out:
