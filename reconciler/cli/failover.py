@@ -87,6 +87,10 @@ def failover(
     prepared = core.prepare(runner, state_dir, instance, to, reason or "", groups)
     plan = prepared.plan
     click.echo(render(plan, "text", color=use_color(color)), nl=False)
+    if plan.blocked and not plan.updates:
+        raise ReconcilerError(
+            f"cannot fail over {instance}: every group is blocked (see above); nothing was changed"
+        )
     if not plan.updates:
         click.echo(f"Every chosen group of {clean(instance)} is already 100% in {clean(to)}; nothing to do.")
         return
