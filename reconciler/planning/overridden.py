@@ -136,7 +136,7 @@ def overridden_findings(report: DriftReport, overrides: Mapping[str, Override]) 
     rank = {kind: index for index, kind in enumerate(FindingKind)}
     findings.sort(key=lambda f: (f.instance, rank[f.finding], f.kind.value, f.name))
     notes = report.notes + tuple(
-        f"{name}: overridden since {o.at} ({o.describe()}); adopt it with: {adopt_command(name)}"
+        f"{name}: overridden ({o.describe()}); adopt it with: {adopt_command(name)}"
         for name, o in overrides.items()
     )
     return report.model_copy(update={"findings": tuple(findings), "notes": notes})

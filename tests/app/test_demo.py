@@ -49,6 +49,13 @@ MILESTONES = [
     "Apply: 2 applied, 0 already, 0 failed, 0 stale, 0 skipped.",
     "# us-east-1 comes back",
     "Plan: 0 to change, 9 unchanged, 0 blocked.",
+    "3. Break-glass",
+    "$ reconciler failover --instance anycompany-demo --to us-west-2 --reason INC-1",
+    "Override recorded: failover to us-west-2",
+    "overridden: moved by a break-glass failover",
+    "reason     overridden by failover: INC-1; adopt or clear",
+    "anycompany-overflow: telephony, agents",
+    "Plan: 0 to change, 9 unchanged, 0 blocked.",
     "Demo finished: ",
 ]
 
@@ -79,6 +86,6 @@ def test_make_demo_runs_the_whole_story_and_exits_0(tmp_path: Path) -> None:
         found = output.find(milestone, position)
         assert found >= 0, f"missing (in order): {milestone!r}\n---\n{output}"
         position = found + len(milestone)
-    assert output.count("Apply: ") == 3
+    assert output.count("Apply: ") == 5  # two in chapter 1, one in 2, two (back, failover) in 3
     assert "all on 127.0.0.1." in output
     assert not user_locks.exists()
