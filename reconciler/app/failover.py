@@ -143,12 +143,24 @@ def execute(
     journal = _Journal(
         journal_path or journals.default_path(), journals.OverrideRecorded(override=override, stored=stored)
     )
+    wrote: list[bool] = []
+    check = locks.check if locks is not None else None
+
+    def before_write() -> None:
+        if check is not None:
+            check()
+        wrote.append(True)
+
+    settings.before_write = before_write
     try:
-        port = LockedWrites(run.port, locks.check) if locks is not None else run.port
-        if locks is not None:
-            settings.before_write = locks.check
+        port = LockedWrites(run.port, check) if check is not None else run.port
         with journal:
             report = Applier(port, journal, settings, operation=OPERATION).run(plan)
+    except BaseException:
+        # Stopped before any write (both Regions silent, the journal unwritable): no override stands.
+        if store is not None and not wrote and stored == store.where(key):
+            store.remove(key, override.token)
+        raise
     finally:
         if locks is not None:
             locks.release()

@@ -22,6 +22,7 @@ from reconciler.app import failover as core
 from reconciler.app.run import Run
 from reconciler.applying import journal as journals
 from reconciler.applying.lock import LockLost
+from reconciler.applying.reading import RegionsDown
 from reconciler.applying.results import Result
 from reconciler.planning.override import OverrideExists
 from reconciler.port import ConnectPort
@@ -29,6 +30,7 @@ from reconciler.port import ConnectPort
 from ..support.cli import invoke
 from ..support.connect import fast_settings, live_group, make_plan, writes
 from ..support.demo import DEFAULT_GROUP, EAST, INSTANCE, OVERFLOW_GROUP, WEST
+from ..support.fake_connect import FakeConnect
 from ..support.moto import moto_server
 
 TRAFFIC = "UpdateTrafficDistribution"
@@ -244,3 +246,19 @@ def test_an_unreachable_lock_table_is_warned_about_and_recorded(
     (recorded,) = [r for r in journals.read(str(journal)) if isinstance(r, journals.OverrideRecorded)]
     assert recorded.override.lock.startswith("unreachable")
     assert recorded.stored.startswith("not stored")
+
+
+def test_a_failover_stopped_before_any_write_leaves_no_override(
+    fake: FakeConnect, state_dir: Path, tmp_path: Path
+) -> None:
+    lock = f"file://{tmp_path / 'locks'}"
+    prepared = core.prepare(Run(port=fake), str(state_dir), INSTANCE, WEST, "INC-3", ())
+    fake.down = {EAST, WEST}  # both Regions fall silent between the plan and the writes
+    with pytest.raises(RegionsDown):
+        core.execute(Run(port=fake), prepared, settings=fast_settings(), journal_path=None, lock=lock)
+    assert fake.writes() == []
+    assert list((tmp_path / "locks").glob("*.override")) == []
+    # so the next failover is not refused
+    fake.down = set()
+    outcome = core.execute(Run(port=fake), prepared, settings=fast_settings(), journal_path=None, lock=lock)
+    assert outcome.report.ok and len(fake.writes()) == 2
