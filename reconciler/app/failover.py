@@ -20,8 +20,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.app import environment
 from reconciler.app.adopt import Adopted, adopt_groups
@@ -40,13 +41,14 @@ from reconciler.desired.model import InstanceSpec
 from reconciler.desired.state import DesiredGroup, DesiredInstance
 from reconciler.errors import ReconcilerError
 from reconciler.planning.compare import group_values
-from reconciler.planning.live import LiveState
+from reconciler.planning.live import Distribution, LiveInstance, LiveQueue, LiveState
 from reconciler.planning.overridden import chosen_groups, failover_state, one_wave
 from reconciler.planning.override import OverriddenGroup, Override, OverrideDamaged, OverrideExists
 from reconciler.planning.plan import Plan
 from reconciler.planning.planner import make_plan
 from reconciler.planning.resolve import Resolver, Unresolved
 from reconciler.planning.values import GroupValues
+from reconciler.port import ConnectPort
 
 OPERATION = "failover (break-glass)"
 
@@ -80,7 +82,7 @@ def prepare(
     picked = chosen_groups(chosen, groups)
     if not picked:
         raise ReconcilerError(f"{chosen.name} manages no traffic distribution group: nothing to fail over")
-    live = read_anywhere(run.port, chosen.spec, [g.key for g in picked])
+    live = read_anywhere(GroupsOnly(run.port), chosen.spec, [g.key for g in picked])
     moved = failover_state(desired, chosen, picked, live, to)
     plan = one_wave(make_plan(moved, LiveState(instances=(live,))))
     return Prepared(chosen.spec, plan, to, reason.strip(), live.read_region or live.region)
@@ -98,7 +100,7 @@ def execute(
     """Record the override, preempt the lock, and make the move (a dry run: none of it)."""
     plan = prepared.plan
     if settings.dry_run:
-        report = Applier(run.port, None, settings, operation=OPERATION).run(plan)
+        report = Applier(GroupsOnly(run.port), None, settings, operation=OPERATION).run(plan)
         return Outcome(report, _override(prepared, "", "", None))
     summary = plan.instances[0]
     key = key_of(run.port, summary)
@@ -153,7 +155,7 @@ def execute(
 
     settings.before_write = before_write
     try:
-        port = LockedWrites(run.port, check) if check is not None else run.port
+        port = LockedWrites(GroupsOnly(run.port), check) if check is not None else GroupsOnly(run.port)
         with journal:
             report = Applier(port, journal, settings, operation=OPERATION).run(plan)
     except BaseException:
@@ -193,6 +195,45 @@ def _override(prepared: Prepared, key: str, lock: str, identity: str | None) -> 
         lock=lock,
         token=uuid.uuid4().hex,
     )
+
+
+class GroupsOnly:
+    """The run's port, reading only groups where it can (`Connect.read_groups`): a failover moves
+    groups only, and the queue pages (SearchQueues at 2/s) would cost seconds it has not got."""
+
+    def __init__(self, port: ConnectPort) -> None:
+        self.port = port
+
+    def read_instance(
+        self, spec: InstanceSpec, groups: Collection[str] | None, *, region: str
+    ) -> LiveInstance:
+        read_groups = getattr(self.port, "read_groups", None)
+        if groups is not None and read_groups is not None:
+            found: LiveInstance = read_groups(spec, groups, region=region)
+            return found
+        return self.port.read_instance(spec, groups, region=region)
+
+    def search_queues(self, spec: InstanceSpec, *, region: str) -> Mapping[str, LiveQueue]:
+        return self.port.search_queues(spec, region=region)
+
+    def describe_queue(self, spec: InstanceSpec, queue_id: str, *, region: str) -> LiveQueue:
+        return self.port.describe_queue(spec, queue_id, region=region)
+
+    def group_status(self, spec: InstanceSpec, group_arn: str, *, region: str) -> str:
+        return self.port.group_status(spec, group_arn, region=region)
+
+    def traffic_distribution(self, spec: InstanceSpec, group_arn: str, *, region: str) -> Distribution:
+        return self.port.traffic_distribution(spec, group_arn, region=region)
+
+    def update_traffic_distribution(
+        self, spec: InstanceSpec, group_arn: str, body: Mapping[str, Any], *, region: str
+    ) -> None:
+        self.port.update_traffic_distribution(spec, group_arn, body, region=region)
+
+    def update_queue_outbound_caller_config(
+        self, spec: InstanceSpec, queue_id: str, body: Mapping[str, Any], *, region: str
+    ) -> None:
+        self.port.update_queue_outbound_caller_config(spec, queue_id, body, region=region)
 
 
 class _Journal(journals.Journal):

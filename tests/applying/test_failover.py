@@ -102,6 +102,9 @@ def test_with_both_regions_up_the_writes_go_to_the_target_region(
     assert result.exit_code == 0, result.output
     assert {(w["operation"], w["region"]) for w in writes(emu)} == {(TRAFFIC, WEST)}
     assert percentages(emu, OVERFLOW_GROUP) == {EAST: 0, WEST: 100}
+    # Groups only: no queue, flow or number pages, which would cost quota when seconds count.
+    read = {c["operation"] for c in emu.calls()}
+    assert not read & {"SearchQueues", "ListContactFlows", "ListPhoneNumbersV2"}, read
 
 
 def test_a_dry_run_writes_nothing_and_records_nothing(emu: Emulator, state_dir: Path) -> None:
