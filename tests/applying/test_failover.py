@@ -19,7 +19,7 @@ import pytest
 
 from connect_emulator.server import Emulator
 from reconciler.app import failover as core
-from reconciler.app.run import Run
+from reconciler.app.run import Run, rollback_of
 from reconciler.applying import journal as journals
 from reconciler.applying.lock import LockLost
 from reconciler.applying.reading import RegionsDown
@@ -265,3 +265,34 @@ def test_a_failover_stopped_before_any_write_leaves_no_override(
     fake.down = set()
     outcome = core.execute(Run(port=fake), prepared, settings=fast_settings(), journal_path=None, lock=lock)
     assert outcome.report.ok and len(fake.writes()) == 2
+
+
+def test_rollback_of_a_failover_journal_puts_the_groups_back_once_the_override_is_cleared(
+    fake: FakeConnect, state_dir: Path, tmp_path: Path
+) -> None:
+    lock = f"file://{tmp_path / 'locks'}"
+    journal = str(tmp_path / "failover.jsonl")
+    before = {g.id: g.distribution for g in fake.groups.values()}
+    prepared = core.prepare(Run(port=fake), str(state_dir), INSTANCE, WEST, "INC-4", ())
+    core.execute(Run(port=fake), prepared, settings=fast_settings(), journal_path=journal, lock=lock)
+    restore = rollback_of(journal)
+    assert {c.resource_id for c in restore.updates} == {DEFAULT_GROUP, OVERFLOW_GROUP}
+    # While the override stands, the rollback is held back like any other write to those groups.
+    held = Run(port=fake).apply(
+        restore,
+        settings=fast_settings(),
+        journal_path=str(tmp_path / "held.jsonl"),
+        lock=lock,
+        operation="rollback",
+    )
+    assert all("overridden by failover: INC-4" in r.message for r in held.results)
+    assert core.clear(Run(port=fake), str(state_dir), INSTANCE, lock) is not None
+    done = Run(port=fake).apply(
+        restore,
+        settings=fast_settings(),
+        journal_path=str(tmp_path / "back.jsonl"),
+        lock=lock,
+        operation="rollback",
+    )
+    assert done.ok
+    assert {g.id: g.distribution for g in fake.groups.values()} == before
