@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reconciler.app import environment
-from reconciler.app.locking import instance_account, spec_account
+from reconciler.app.locking import instance_account
 from reconciler.applying.lock import Backend, lock_key
 from reconciler.applying.lockfile import FileBackend
 from reconciler.applying.overrides import FileOverrides, OverrideStore
@@ -51,8 +51,9 @@ def overrides_of_live(
         read = live.instance(instance.name)
         if read is None:
             continue
-        known = instance.spec.account or read.account
-        account = known if known and ACCOUNT_RE.fullmatch(known) else spec_account(instance.spec, port)
+        account = _known_account(instance.spec.account, read.account)
+        if account is None:
+            continue  # no group read either (group ARNs name the account): nothing to override
         override = store.read(lock_key(account, instance.spec.region, instance.spec.instance_id))
         if override is not None:
             found[instance.name] = override
@@ -68,10 +69,19 @@ def overrides_of(
     store = override_store(environment.lock_backend(lock))
     found: dict[str, Override] = {}
     for summary in instances:
-        override = store.read(key_of(port, summary))
+        account = _known_account(summary.spec.account, summary.account)
+        if account is None:
+            continue  # no group read either (group ARNs name the account): nothing to override
+        override = store.read(lock_key(account, summary.spec.region, summary.spec.instance_id))
         if override is not None:
             found[summary.name] = override
     return found
+
+
+def _known_account(*candidates: str | None) -> str | None:
+    """The account the instance block or the live read names; never asks STS (plan and drift
+    need no STS permission for this)."""
+    return next((c for c in candidates if c and ACCOUNT_RE.fullmatch(c)), None)
 
 
 def end_adopted(lock: str, overrides: Mapping[str, Override], adopted: list[str]) -> list[str]:
