@@ -97,6 +97,7 @@ class Run:
         wait_timeout: float = 0.0,
         reviewed: Sequence[str] = (),
         lock: str | None = None,
+        lock_later: bool = False,
     ) -> Plan:
         """Load, read, plan, and stamp the plan with where and when it was made.
 
@@ -113,7 +114,13 @@ class Run:
         if reviewed:
             made = hold_unreviewed(made, [(path, read_plan(path)) for path in reviewed])
         if lock is not None:
-            made, _ = hold_overridden(made, overriding.overrides_of(self.port, made.instances, lock))
+            try:
+                overrides = overriding.overrides_of(self.port, made.instances, lock)
+            except ReconcilerError:
+                if not lock_later:
+                    raise
+                overrides = {}  # apply reads them again under the lock, and says what is wrong there
+            made, _ = hold_overridden(made, overrides)
         meta = PlanMeta(
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             tool_version=__version__,
@@ -209,9 +216,12 @@ class Run:
 
     def end_adopted(self, plan: Plan, lock: str) -> tuple[str, ...]:
         """With nothing to apply: end the overrides git has adopted (git equals their values)."""
-        overrides = overriding.overrides_of(self.port, plan.instances, lock)
-        _, adopted = hold_overridden(plan, overrides)
-        return tuple(overriding.end_adopted(lock, overrides, adopted)) if adopted else ()
+        try:
+            overrides = overriding.overrides_of(self.port, plan.instances, lock)
+            _, adopted = hold_overridden(plan, overrides)
+            return tuple(overriding.end_adopted(lock, overrides, adopted)) if adopted else ()
+        except ReconcilerError:
+            return ()  # the store cannot be read now: the override ends at a later apply
 
     # --- the lock ---------------------------------------------------------------------------
 

@@ -183,6 +183,7 @@ def apply(
             changed_since=changed_since,
             wait_timeout=wait_timeout,
             lock=lock,
+            lock_later=True,
         )
     if not made.updates:
         click.echo(render(made, "text", color=use_color(color)), nl=False)
