@@ -55,12 +55,14 @@ def run(argv: Sequence[str], queues: int = QUEUES) -> dict[str, Any]:
     rows: list[list[Any]] = []
     figures: dict[str, Any] = {}
     settings = (
-        ("limiter off, quotas off", "off", "off", None),
-        ("limiter off, outage holds calls 30 s", "off", "off", "hang"),
-        ("Connect's default quota", "aws", None, None),
+        ("limiter off, quotas off", "off", "off", None, False),
+        ("limiter off, outage holds calls 30 s", "off", "off", "hang", False),
+        ("Connect's default quota", "aws", None, None, False),
+        ("break-glass `reconciler failover`, limiter off", "off", "off", None, True),
+        ("break-glass `reconciler failover`, Connect's default quota", "aws", None, None, True),
     )
-    for label, quotas, limit, mix in settings:
-        figures[label] = one(queues, quotas, limit, mix)
+    for label, quotas, limit, mix, break_glass in settings:
+        figures[label] = one(queues, quotas, limit, mix, break_glass=break_glass)
         f = figures[label]
         floor = f["floor"] if quotas == "aws" else None
         rows.append(
@@ -93,11 +95,16 @@ def run(argv: Sequence[str], queues: int = QUEUES) -> dict[str, Any]:
     for label, f in figures.items():
         print(f"  {label}: {f['ops']}")
     print("Targets: <= 2 s lost to the dead Region; < 10 s with the limiter off; <= 1.2x the quota floor.")
+    print("Break-glass `reconciler failover` (10 groups, start to verified): within 2 s of the quota floor.")
     print(reproduce(argv))
     return figures
 
 
-def one(queues: int, quotas: str, limit: str | None, mix: str | None) -> dict[str, Any]:
+def one(
+    queues: int, quotas: str, limit: str | None, mix: str | None, *, break_glass: bool = False
+) -> dict[str, Any]:
+    """One measured run: a merged pull request applied, or (`break_glass`) `reconciler failover`
+    of every group from the command line, the desired state untouched."""
     fixture = generate_fixture(queues=queues, flows=40, numbers=200, groups=GROUPS, seed=7)
     with tempfile.TemporaryDirectory(prefix="connect-bench-failover-") as tmp_name:
         tmp = Path(tmp_name)
@@ -108,12 +115,21 @@ def one(queues: int, quotas: str, limit: str | None, mix: str | None) -> dict[st
         extra = ["--outage-mix", mix] if mix else []
         with EmulatorProcess(path, quotas=quotas, log_dir=tmp, extra=extra) as emu:
             tree = build_tree(emu.url, fixture, tmp / "desired", changes=0)
-            _fail_over(tree.path, fixture)
+            if not break_glass:
+                _fail_over(tree.path, fixture)
             emu.set_region_down(SOURCE, True)
             emu.clear_calls()
             env = {**child_env(emu.url, limit), "XDG_CACHE_HOME": str(cache)}
+            env["RECONCILER_LOCK"] = f"file://{tmp / 'locks'}"
             journal = str(tmp / "journal.jsonl")
-            args = [PYTHON, "-m", "reconciler", "apply", "--state-dir", str(tree.path), "--auto-approve"]
+            if break_glass:
+                name = yaml.safe_load((tree.path / "instance.yaml").read_text(encoding="utf-8"))["instance"][
+                    "name"
+                ]
+                args = [PYTHON, "-m", "reconciler", "failover", "--instance", name, "--to", REPLICA]
+                args += ["--reason", "benchmark", "--state-dir", str(tree.path), "--auto-approve"]
+            else:
+                args = [PYTHON, "-m", "reconciler", "apply", "--state-dir", str(tree.path), "--auto-approve"]
             args += ["--journal", journal]
             started = time.time()
             done = run_child(args, env, tmp)

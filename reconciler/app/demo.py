@@ -9,6 +9,10 @@
    bake, watched by a CloudWatch alarm; the alarm fires during a bake, the rollout halts and goes
    back one step; the alarm clears and a re-run finishes. CloudWatch is moto's server on
    127.0.0.1 (a development dependency, installed by `make demo`).
+4. A break-glass failover: us-east-1 goes down at 3 a.m.; on-call runs `reconciler failover --to
+   us-west-2 --reason "INC-1"` (no pull request), which writes from the replica; drift shows the
+   override with who, when and why; `--adopt` writes the live values into the YAML, and the plan
+   is empty.
 
 Each step runs the real `reconciler` command in a subprocess, as a user or CI job would, against
 an emulator on a free 127.0.0.1 port with dummy credentials, so nothing here can reach AWS. The
@@ -117,6 +121,45 @@ def region_outage(demo: Demo) -> None:
     demo.step("the next plan is empty: git and Connect agree", ["plan", *s, "--detailed-exitcode"], 0)
 
 
+def break_glass(demo: Demo) -> None:
+    demo.chapter(f"4. Break-glass: {SOURCE} fails at 3 a.m., on-call fails over now, git adopts it")
+    state = demo.work / "break-glass-state"
+    shutil.copytree(demo.state_dir, state)
+    s = ["--state-dir", str(state)]
+    demo.say("back to git's distribution first (the previous chapters moved traffic)")
+    demo.step(
+        "apply git's values", ["apply", *s, "--auto-approve", "--journal", str(demo.work / "back.jsonl")], 0
+    )
+    demo.say(f"{SOURCE} stops answering; nobody can wait for a review")
+    demo.emu.set_region_down(SOURCE, True)
+    demo.step(
+        f"fail over now, from the replica in {REPLICA}; recorded as an override",
+        [
+            "failover",
+            "--instance",
+            "anycompany-demo",
+            "--to",
+            REPLICA,
+            "--reason",
+            "INC-1",
+            *s,
+            "--auto-approve",
+            "--journal",
+            str(demo.work / "break-glass.jsonl"),
+        ],
+        0,
+    )
+    demo.step("drift shows the override: who, when, why (exit 2 keeps the issue open)", ["drift", *s], 2)
+    demo.step("plan holds the overridden groups back", ["plan", *s], 0)
+    demo.step(
+        "adopt: the live values written into the YAML, comments kept (one commit)",
+        ["failover", "--instance", "anycompany-demo", "--adopt", *s],
+        0,
+    )
+    demo.step("the plan is empty: git has caught up", ["plan", *s, "--detailed-exitcode"], 0)
+    demo.emu.set_region_down(SOURCE, False)
+
+
 def _all_to(region: str) -> Callable[[dict[str, Any]], None]:
     def change(doc: dict[str, Any]) -> None:
         for group in doc["trafficDistributionGroups"].values():
@@ -217,7 +260,7 @@ def _fire_at(emu: Emulator, alarms: Any, share: int, timeout: float = 120.0) -> 
         time.sleep(0.05)
 
 
-CHAPTERS = (day_to_day, region_outage, progressive_shift)
+CHAPTERS = (day_to_day, region_outage, progressive_shift, break_glass)
 
 
 def main(state_dir: str = "desired-state") -> int:

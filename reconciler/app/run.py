@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler import __version__
-from reconciler.app import applied, environment, git
+from reconciler.app import applied, environment, git, overriding
 from reconciler.app.locking import InstanceLock, LockedWrites, instance_lock, lock_keys, remove_lock
 from reconciler.applying import journal as journals
 from reconciler.applying.applier import Applier
@@ -40,6 +40,7 @@ from reconciler.planning import replay
 from reconciler.planning.drift import DriftReport, drift
 from reconciler.planning.export import already_defined, export_documents
 from reconciler.planning.live import LiveState
+from reconciler.planning.overridden import hold_overridden, overridden_findings
 from reconciler.planning.plan import Plan, PlanMeta
 from reconciler.planning.planner import make_plan
 from reconciler.planning.reviewed import hold_unreviewed
@@ -109,7 +110,8 @@ class Run:
         changed_since: str | None = None,
         wait_timeout: float = 0.0,
         reviewed: Sequence[str] = (),
-        lock: str = "file",
+        lock: str | None = None,
+        lock_later: bool = False,
     ) -> Plan:
         """Load, read, plan, and stamp the plan with where and when it was made.
 
@@ -117,7 +119,10 @@ class Run:
         are held back as blocked (see `reconciler.planning.changed_since`); `applied` takes each
         instance's revision from the commit last applied to it, kept beside its `lock`
         (`reconciler.app.applied`). With `reviewed` (saved plans), a change whose resource looks
-        different now than it did in them is held back (`reconciler.planning.reviewed`).
+        different now than it did in them is held back (`reconciler.planning.reviewed`). With
+        `lock` (the lock backend, where break-glass overrides live), changes to groups a failover
+        overrode are held back (see `reconciler.planning.overridden`); `lock_later`: an override
+        store that cannot be read now is read again by apply under the lock.
         """
         by_record = changed_since == applied.APPLIED
         before = git.desired_at(changed_since, state_dir) if changed_since and not by_record else None
@@ -126,13 +131,21 @@ class Run:
         made = make_plan(desired, self.read(desired, wait_timeout=wait_timeout))
         commits: dict[str, str] = {}
         if by_record:
-            store = environment.applied_store(environment.lock_backend(lock))
+            store = environment.applied_store(environment.lock_backend(lock or "file"))
             commits = applied.recorded_commits(made, store, self.port)
             made = scope.changed_since_each(made, desired, applied.scopes_at(commits, state_dir))
         elif changed_since:
             made = scope.changed_since(made, desired, before, changed_since)
         if reviewed_plans:
             made = hold_unreviewed(made, reviewed_plans)
+        if lock is not None:
+            try:
+                overrides = overriding.overrides_of(self.port, made.instances, lock)
+            except ReconcilerError:
+                if not lock_later:
+                    raise
+                overrides = {}  # apply reads them again under the lock, and says what is wrong there
+            made, _ = hold_overridden(made, overrides)
         meta = PlanMeta(
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             tool_version=__version__,
@@ -145,12 +158,22 @@ class Run:
 
     @paused()
     def drift(
-        self, state_dir: str, *, instance: str | None, include_unmanaged: bool, wait_timeout: float = 0.0
+        self,
+        state_dir: str,
+        *,
+        instance: str | None,
+        include_unmanaged: bool,
+        wait_timeout: float = 0.0,
+        lock: str | None = None,
     ) -> DriftReport:
-        """Live vs desired for every managed resource (reads only)."""
+        """Live vs desired for every managed resource (reads only); with `lock`, groups a
+        break-glass failover overrode are reported as `overridden`."""
         desired = load_desired(state_dir, instance)
         live = self.read(desired, wait_timeout=wait_timeout)
-        return drift(desired, live, include_unmanaged=include_unmanaged)
+        report = drift(desired, live, include_unmanaged=include_unmanaged)
+        if lock is None:
+            return report
+        return overridden_findings(report, overriding.overrides_of_live(self.port, desired, live, lock))
 
     def export(
         self, spec: InstanceSpec, *, state_dir: str | None = None, force: bool = False
@@ -214,9 +237,16 @@ class Run:
             stack.callback(setattr, settings, "before_write", previous)
             journal = stack.enter_context(journals.Journal(journal_path or journals.default_path()))
             port = LockedWrites(self.port, locks.check)
+            # Groups a break-glass failover overrode are held back, read under the lock: a saved
+            # plan made before the failover must not revert it. Overrides git adopted end here.
+            overrides = overriding.overrides_of(self.port, plan.instances, lock)
+            plan, adopted = hold_overridden(plan, overrides)
             report = _stoppable(
                 Applier(port, journal, settings, operation=operation, alarms=self.alarms), stop
             ).run(plan, check)
+            if adopted and report.ok:
+                notes = overriding.end_adopted(lock, overrides, adopted)
+                report = replace(report, notes=report.notes + tuple(notes))
             done = applied.done_instances(plan, report)
             if commit is None or not done or not locks.ok():
                 return report
@@ -225,6 +255,15 @@ class Run:
             created = plan.meta.created_at if plan.meta else ""
             notes = applied.record(done, commit, store, owner, created, self.port)
             return replace(report, notes=(*report.notes, *notes))
+
+    def end_adopted(self, plan: Plan, lock: str) -> tuple[str, ...]:
+        """With nothing to apply: end the overrides git has adopted (git equals their values)."""
+        try:
+            overrides = overriding.overrides_of(self.port, plan.instances, lock)
+            _, adopted = hold_overridden(plan, overrides)
+            return tuple(overriding.end_adopted(lock, overrides, adopted)) if adopted else ()
+        except ReconcilerError:
+            return ()  # the store cannot be read now: the override ends at a later apply
 
     def settle(
         self,

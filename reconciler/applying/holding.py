@@ -38,6 +38,7 @@ class HeldLocks:
         self.operation = operation
         self.ttl = ttl
         self.infos: list[LockInfo] = []
+        self.seized: list[LockInfo] = []  # holders a break-glass `take` replaced
         self._guard = threading.Lock()  # one renewal or check at a time: writes run side by side
         self._lost: str | None = None
         self._stop = threading.Event()
@@ -45,18 +46,31 @@ class HeldLocks:
         self.sleep: Callable[[float], None] = time.sleep
 
     def take(
-        self, keys: list[str], *, timeout: float = 0.0, on_wait: Callable[[LockInfo], None] | None = None
+        self,
+        keys: list[str],
+        *,
+        timeout: float = 0.0,
+        on_wait: Callable[[LockInfo], None] | None = None,
+        seize: bool = False,
     ) -> None:
         """Take every key (sorted, so two runs never deadlock) and keep them renewed.
 
         A key someone holds is waited for, polling with backoff, for up to `timeout` seconds in
         all; `on_wait` is told of each holder waited for. Then `LockHeld` names the holder.
+        `seize` (break-glass failover) takes every key at once from whoever holds it: the holder's
+        next `check()` raises `LockLost`; `self.seized` lists the holders replaced.
         """
         self._renewer = threading.Thread(target=self._renew_all, daemon=True, name="lock-renew")
         self._renewer.start()
         deadline = time.monotonic() + timeout
         for key in sorted(set(keys)):
-            info = self._take(key, deadline, timeout, on_wait)
+            if seize:
+                info = new_info(key, self.operation, self.ttl)
+                replaced = self.backend.seize(info)
+                if replaced is not None and replaced.token != info.token:
+                    self.seized.append(replaced)
+            else:
+                info = self._take(key, deadline, timeout, on_wait)
             with self._guard:
                 self.infos.append(info)
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ReconcilerError
+from reconciler.planning.override import Override
 from reconciler.planning.plan import ApiRequest, Change, Kind
 from reconciler.planning.values import Values
 
@@ -120,6 +121,15 @@ class ApplyFinished(Entry):
     interrupted: bool = False  # stopped by Ctrl-C: changes not attempted were skipped
 
 
+class OverrideRecorded(Entry):
+    """A break-glass failover's override (`reconciler failover`): who, when, why, the values set,
+    and how the lock was taken (preempting an apply, or not at all when its store was unreachable)."""
+
+    event: Literal["override-recorded"] = "override-recorded"
+    override: Override
+    stored: str  # where the override record was stored, or why it could not be
+
+
 Record = Annotated[
     ApplyStarted
     | ChangeStarted
@@ -127,7 +137,8 @@ Record = Annotated[
     | ChangeVerified
     | ChangeUnverified
     | ChangeSkipped
-    | ApplyFinished,
+    | ApplyFinished
+    | OverrideRecorded,
     Field(discriminator="event"),
 ]
 _RECORD: TypeAdapter[Record] = TypeAdapter(Record)

@@ -102,6 +102,10 @@ class Backend(Protocol):
         """Take the lock `info` describes, or raise `LockHeld` naming who holds it."""
         ...
 
+    def seize(self, info: LockInfo) -> LockInfo | None:
+        """Break-glass (`reconciler failover`): replace any holder with `info`; the one replaced."""
+        ...
+
     def renew(self, info: LockInfo) -> bool:
         """Store `info`'s later expiry, if `info.token` still holds the lock (else False)."""
         ...

@@ -82,6 +82,23 @@ class FileBackend:
             with contextlib.suppress(OSError):
                 tmp.unlink()
 
+    def seize(self, info: LockInfo) -> LockInfo | None:
+        """Break-glass: replace whatever lock is there with `info` (an atomic rename), so that its
+        holder's next `check()` sees the lock is no longer its own; the holder it replaced."""
+        path = self._path(info.key)
+        try:
+            previous = self.read(info.key)
+        except LockDamaged:
+            previous = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{path.name}.seize-{info.token}"
+            tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise ReconcilerError(f"cannot take the lock {path}: {exc.strerror or exc}") from None
+        return previous
+
     def renew(self, info: LockInfo) -> bool:
         path = self._path(info.key)
         held = self.read(info.key)

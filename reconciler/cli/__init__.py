@@ -13,10 +13,10 @@ import sys
 
 import click
 
-from reconciler.cli import applying, desired, planning, show
+from reconciler.cli import applying, desired, failover, planning, show
 from reconciler.cli.base import cli
 
-__all__ = ["applying", "cli", "desired", "main", "planning", "show"]
+__all__ = ["applying", "cli", "desired", "failover", "main", "planning", "show"]
 
 
 def main() -> None:

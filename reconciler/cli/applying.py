@@ -180,9 +180,13 @@ def apply(
             wait_timeout=wait_timeout,
             reviewed=reviewed,
             lock=lock,
+            lock_later=True,
         )
     if not made.updates:
         click.echo(render(made, "text", color=use_color(color)), nl=False)
+        if not dry_run:
+            for note in runner.end_adopted(made, lock):
+                click.echo(clean(note))
         waiting = [c for c in made.blocked if not c.held]
         if waiting:
             fail(f"Nothing can be applied: {len(waiting)} blocked change(s), for the reasons shown.")

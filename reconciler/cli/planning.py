@@ -15,6 +15,7 @@ import click
 
 from reconciler.app import run
 from reconciler.app.files import write_atomically, write_export
+from reconciler.cli.applying import lock_option
 from reconciler.cli.base import (
     STATE_DIR_HELP,
     changed_since_option,
@@ -72,14 +73,7 @@ def _limit(fmt: str, max_chars: int | None, default: int) -> int:
 @wait_option(30.0)
 @changed_since_option
 @reviewed_option
-@click.option(
-    "--lock",
-    default=lambda: os.environ.get("RECONCILER_LOCK", "file"),
-    show_default="file, or $RECONCILER_LOCK",
-    metavar="BACKEND",
-    help="Where apply's locks live (file, file://FOLDER or dynamodb://TABLE): "
-    "--changed-since applied reads each instance's last applied commit there.",
-)
+@lock_option
 @endpoint_option
 @color_option
 @reports_errors
@@ -145,6 +139,7 @@ def plan(
 @max_chars_option(GITHUB_BODY_LIMIT, "report")
 @annotations_option
 @wait_option(30.0)
+@lock_option
 @endpoint_option
 @color_option
 @reports_errors
@@ -158,6 +153,7 @@ def drift(
     max_chars: int | None,
     annotations: bool,
     wait_timeout: float,
+    lock: str,
     endpoint_url: tuple[str, ...],
     color: bool,
 ) -> None:
@@ -184,7 +180,11 @@ def drift(
 
     with reported(failed, annotations=annotations, instance=instance):
         report = run.Run(endpoints=endpoint_url).drift(
-            state_dir, instance=instance, include_unmanaged=include_unmanaged, wait_timeout=wait_timeout
+            state_dir,
+            instance=instance,
+            include_unmanaged=include_unmanaged,
+            wait_timeout=wait_timeout,
+            lock=lock,
         )
     text = render_drift(report, fmt, limit=limit)
     if out:

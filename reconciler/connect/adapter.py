@@ -41,6 +41,13 @@ class Connect:
                 self.caller, spec, groups, region=region, pool=pool, directory=self.directory
             )
 
+    def read_groups(self, spec: InstanceSpec, groups: Collection[str], *, region: str) -> LiveInstance:
+        """Only the instance's groups (`reads.read_groups`): for a break-glass failover."""
+        with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read") as pool:
+            return reads.read_groups(
+                self.caller, spec, groups, region=region, pool=pool, directory=self.directory
+            )
+
     def search_queues(self, spec: InstanceSpec, *, region: str) -> Mapping[str, LiveQueue]:
         return reads.read_queues(self.caller, spec, region)
 

@@ -46,3 +46,19 @@ def caller_account(spec: InstanceSpec, factory: ClientFactory | None = None) -> 
             "write accountId in its instance block"
         )
     return account
+
+
+_ONCE = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1, read_timeout=3)
+
+
+def caller_arn(spec: InstanceSpec, factory: ClientFactory | None = None) -> str | None:
+    """Who the credentials `spec` is reached with are (an ARN), for the record of a break-glass
+    failover; None when STS does not answer at once (it may be down with the Region)."""
+    target = target_of(spec, spec.region)
+    try:
+        session = (factory or ClientFactory())._session(target)
+        client: STSClient = session.client("sts", region_name=spec.region, config=_ONCE)
+        arn = str(client.get_caller_identity().get("Arn", ""))
+    except (*AWS_ERRORS, ReconcilerError):
+        return None
+    return arn if arn.isprintable() and len(arn) <= 512 else None

@@ -100,6 +100,41 @@ def read_instance(
     )
 
 
+def read_groups(
+    caller: Caller,
+    spec: InstanceSpec,
+    managed_groups: Collection[str],
+    *,
+    region: str,
+    pool: ThreadPoolExecutor,
+    directory: GroupDirectory,
+) -> LiveInstance:
+    """Only the groups of `spec` (distributions of `managed_groups` and the default group), read in
+    `region`: what a break-glass failover needs, without the queue, flow and number pages, which
+    cost quota (SearchQueues at 2/s) and time when every second counts."""
+    reader = Reader(caller, spec, region)
+    summaries = group_reads.find_groups(reader, spec, managed_groups, directory)
+    details = {
+        g["Arn"]: pool.submit(group_reads.read_group, reader, g)
+        for g in summaries
+        if group_reads.is_managed(g, managed_groups) or g.get("IsDefault")
+    }
+    groups = tuple(
+        group_reads.live_group(g, details[g["Arn"]].result() if g["Arn"] in details else None)
+        for g in summaries
+    )
+    return LiveInstance(
+        name=spec.name,
+        id=spec.instance_id,
+        region=spec.region,
+        replica_region=spec.replica_region,
+        account=spec.account or _account_of([g.arn for g in groups[:1]]),
+        groups=groups,
+        calls=reader.calls,
+        read_region=region,
+    )
+
+
 def _group_numbers(reader: Reader, summary: dict[str, Any]) -> list[dict[str, Any]]:
     """Numbers claimed to a group. Whether Connect lists them while the group is not ACTIVE is
     undocumented: a refusal then leaves them out (a queue using one reports it unresolved)."""

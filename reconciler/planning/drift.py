@@ -4,6 +4,8 @@ Findings, per managed resource:
 - `differs`: a managed field's live value differs from git (per field: live, desired). The words
   are neutral on purpose: the difference may be a change made in the console, or a merge that was
   never applied, and the report cannot tell which;
+- `overridden`: a group a break-glass failover moved (`reconciler failover`), with who, when and
+  why, and the command that adopts it into git (`reconciler.planning.overridden`);
 - `missing`: git names a queue or group that no longer exists in Connect;
 - `unresolved`: git references a flow or phone number that no longer resolves;
 - `duplicate`: git names one live resource twice (by name and by ID, say); it is compared once;
@@ -34,6 +36,7 @@ FORMAT_VERSION = 2
 
 class FindingKind(StrEnum):
     DIFFERS = "differs"
+    OVERRIDDEN = "overridden"  # differs on purpose: a break-glass failover git has not adopted yet
     MISSING = "missing"
     UNRESOLVED = "unresolved"
     DUPLICATE = "duplicate"
@@ -109,6 +112,7 @@ def drift(desired: DesiredState, live: LiveState, *, include_unmanaged: bool = F
             )
     order = {
         FindingKind.DIFFERS: 0,
+        FindingKind.OVERRIDDEN: 0,
         FindingKind.MISSING: 1,
         FindingKind.UNRESOLVED: 2,
         FindingKind.DUPLICATE: 3,

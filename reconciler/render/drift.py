@@ -26,6 +26,7 @@ GITHUB_BODY_LIMIT = 65536  # an issue body, like a comment, holds at most this m
 
 _TITLES = {
     FindingKind.DIFFERS: "live differs from git",
+    FindingKind.OVERRIDDEN: "moved by a break-glass failover, not yet adopted by git",
     FindingKind.MISSING: "named in git, missing in Connect",
     FindingKind.UNRESOLVED: "references that no longer resolve",
     FindingKind.DUPLICATE: "named twice in git",
@@ -136,6 +137,8 @@ def _row(finding: Finding) -> str:
     detail = "; ".join(
         f"{mdsafe.text(f.field)}: {_md_value(f.live)} → {_md_value(f.desired)}" for f in finding.fields
     )
+    if finding.finding is FindingKind.OVERRIDDEN and finding.message:
+        detail = f"{detail}; {mdsafe.text(finding.message)}" if detail else mdsafe.text(finding.message)
     detail = detail or mdsafe.text(finding.message)
     labels = ", ".join(mdsafe.text(label) for label in finding.labels)
     resource = mdsafe.code(finding.address, table=True)

@@ -59,6 +59,14 @@ MILESTONES = [
     "Apply: 0 applied, 0 already, 0 failed, 0 stale, 0 skipped, 1 halted.",
     "[1/1] applied  anycompany-demo/traffic-distribution/anycompany-default (us-east-1)",
     "Plan: 0 to change, 9 unchanged, 0 blocked.",
+    # a break-glass failover, then git adopts it
+    "4. Break-glass",
+    "$ reconciler failover --instance anycompany-demo --to us-west-2 --reason INC-1",
+    "Override recorded: failover to us-west-2",
+    "overridden: moved by a break-glass failover",
+    "reason     overridden by failover: INC-1; adopt or clear",
+    "anycompany-overflow: telephony, agents",
+    "Plan: 0 to change, 9 unchanged, 0 blocked.",
     "Demo finished: ",
 ]
 
@@ -89,6 +97,6 @@ def test_make_demo_runs_the_whole_story_and_exits_0(tmp_path: Path) -> None:
         found = output.find(milestone, position)
         assert found >= 0, f"missing (in order): {milestone!r}\n---\n{output}"
         position = found + len(milestone)
-    assert output.count("Apply: ") == 5
+    assert output.count("Apply: ") == 7  # two in chapter 1, one in 2, two in 3 (halted, resumed), two in 4
     assert "all on 127.0.0.1." in output
     assert not user_locks.exists()

@@ -21,9 +21,13 @@ import yaml
 from connect_emulator.server import Emulator
 from reconciler.app.environment import applied_store, lock_backend
 from reconciler.applying.applied import new_record
+from reconciler.applying.lock import lock_key
+from reconciler.applying.overrides import FileOverrides
+from reconciler.planning.override import OverriddenGroup, Override
+from reconciler.planning.values import GroupValues
 from reconciler.render.markdown import MARKER
 
-from ..support.demo import ACCOUNT, EAST, INSTANCE, INSTANCE_ID, QUEUES, WORKFLOWS, edit_yaml
+from ..support.demo import ACCOUNT, DEFAULT_GROUP, EAST, INSTANCE, INSTANCE_ID, QUEUES, WORKFLOWS, edit_yaml
 from .helpers import VENV_BIN, free_port
 
 NODE = shutil.which("node")
@@ -284,13 +288,45 @@ def test_each_instances_drift_result_reaches_the_issue_failed_or_not(
     # one instance's job cannot reach Connect at all (its files are renamed to stand for it) ...
     unreachable = f"http://127.0.0.1:{free_port()}"
     failed = run_step(
-        drift_step, jobs["drift"], summary, INSTANCE=INSTANCE, JOBS="2", AWS_ENDPOINT_URL_CONNECT=unreachable
+        drift_step,
+        jobs["drift"],
+        summary,
+        INSTANCE=INSTANCE,
+        JOBS="2",
+        LOCK="",  # no RECONCILER_LOCK variable: the runner's own lock folder
+        AWS_ENDPOINT_URL_CONNECT=unreachable,
     )
     assert failed.returncode == 1  # the job fails, and its result is still written
     (folder / f"{INSTANCE}.md").rename(folder / "anycompany-eu.md")
     (folder / f"{INSTANCE}.exit").rename(folder / "anycompany-eu.exit")
     # ... the other finds the unapplied demo: drift (2) is a result, not a failure
-    drifted = run_step(drift_step, jobs["drift"], summary, INSTANCE=INSTANCE, JOBS="2")
+    # ... and a break-glass failover overrode its default group: the issue shows who, why, and how to adopt
+    locks = workdir / "locks"
+    FileOverrides(locks).create(
+        Override(
+            key=lock_key(ACCOUNT, EAST, INSTANCE_ID),
+            instance=INSTANCE,
+            instance_id=INSTANCE_ID,
+            to_region="us-west-2",
+            groups=(
+                OverriddenGroup(
+                    name="anycompany-default",
+                    id=DEFAULT_GROUP,
+                    arn="",
+                    values=GroupValues(),
+                    before=GroupValues(),
+                ),
+            ),
+            reason="INC-7",
+            user="oncall@laptop",
+            at="2026-12-01T03:00:00+00:00",
+            written_from="us-west-2",
+            token="t",
+        )
+    )
+    drifted = run_step(
+        drift_step, jobs["drift"], summary, INSTANCE=INSTANCE, JOBS="2", LOCK=f"file://{locks}"
+    )
     assert drifted.returncode == 0, drifted.stderr
     assert (folder / f"{INSTANCE}.exit").read_text(encoding="utf-8") == "2\n"
     assert len((folder / f"{INSTANCE}.md").read_text(encoding="utf-8")) <= 30000
@@ -319,7 +355,9 @@ const {{ updateDriftIssue }} = require({json.dumps(str(SCRIPTS / "drift-issue.js
     (created,) = [c["params"] for c in json.loads(done.stdout) if c["name"] == "create"]
     body = created["body"]
     assert "**Drift check: 2 instances: 1 differ from git, 1 could not be checked.**" in body
-    assert f"## Amazon Connect drift: `{INSTANCE}`\n\n**Drift: 3 findings (3 differs).**" in body
+    assert f"## Amazon Connect drift: `{INSTANCE}`" in body
+    assert "**Drift: 3 findings (2 differs, 1 overridden).**" in body
+    assert "INC-7" in body and f"reconciler failover --instance {INSTANCE} --adopt" in body
     assert (
         "**The drift check for `anycompany-demo` failed**" in body
         and "cannot reach the Connect endpoint" in body
