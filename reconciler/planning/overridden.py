@@ -54,7 +54,13 @@ def failover_state(
     resolver = Resolver(live)
     moved = []
     for group in groups:
-        update: dict[str, object] = {"telephony": everything, "agents": everything, "order": None}
+        # break-glass moves at once: a group's `rollout:` steps git's changes, never this one
+        update: dict[str, object] = {
+            "telephony": everything,
+            "agents": everything,
+            "order": None,
+            "rollout": None,
+        }
         live_group = None
         with contextlib.suppress(Unresolved):
             live_group = resolver.group(group.key)
@@ -73,7 +79,11 @@ def failover_state(
 def one_wave(plan: Plan) -> Plan:
     """Every change of the failover in one batch: no rollout steps, groups side by side."""
     return plan.model_copy(
-        update={"changes": number_steps([c.model_copy(update={"order": 0}) for c in plan.changes])}
+        update={
+            "changes": number_steps(
+                [c.model_copy(update={"order": 0, "rollout": None}) for c in plan.changes]
+            )
+        }
     )
 
 

@@ -297,3 +297,34 @@ def test_an_interrupted_rollout_stops_before_its_next_step_and_stays(
     assert report.results[0].outcome is Outcome.HALTED
     assert "before step 4/6" in report.results[0].message and "interrupted" in report.results[0].message
     assert west_shares(fake) == [0, 10, 20]
+
+
+def test_a_failback_after_a_cleared_failover_follows_the_groups_rollout(
+    fake: FakeConnect, tmp_path: Path
+) -> None:
+    from reconciler.app import failover
+    from reconciler.app.run import Run
+
+    state = rollout_state(tmp_path)  # git: 50/50, in steps of 10
+    fake.set_distribution(DEFAULT_GROUP, telephony={EAST: 50, WEST: 50}, agents={EAST: 50, WEST: 50})
+    lock = f"file://{tmp_path / 'locks'}"
+    run = Run(port=fake)
+    prepared = failover.prepare(run, str(state), "anycompany-demo", WEST, "INC-9", ())
+    journal = str(tmp_path / "failover.jsonl")
+    failover.execute(run, prepared, settings=fast_settings(), journal_path=journal, lock=lock)
+    assert west_shares(fake) == [100]  # break-glass: one write, whatever the group's rollout says
+    held = run.plan(str(state), lock=lock)
+    assert not held.updates and [c.reason for c in held.blocked] == [
+        "overridden by failover: INC-9; adopt or clear"
+    ]
+
+    failover.clear(run, str(state), "anycompany-demo", lock)
+    failback = run.plan(str(state), lock=lock)
+    (change,) = failback.updates
+    assert change.rollout is not None
+    assert isinstance(fake, Recording)
+    fake.bodies.clear()
+    report = apply(fake, failback, FakeAlarms(Clock()))
+
+    assert report.ok
+    assert west_shares(fake) == [90, 80, 70, 60, 50]  # stepped back, baked, not one jump
