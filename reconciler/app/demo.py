@@ -8,7 +8,7 @@
 3. A progressive shift: half the calls go back to us-east-1 in steps of 20 points with a 2 s
    bake, watched by a CloudWatch alarm; the alarm fires during a bake, the rollout halts and goes
    back one step; the alarm clears and a re-run finishes. CloudWatch is moto's server on
-   127.0.0.1 (a development dependency, installed by `make demo`).
+   127.0.0.1 (the `demo` extra, which `make demo` installs).
 4. A break-glass failover: us-east-1 goes down at 3 a.m.; on-call runs `reconciler failover --to
    us-west-2 --reason "INC-1"` (no pull request), which writes from the replica; drift shows the
    override with who, when and why; `--adopt` writes the live values into the YAML, and the plan

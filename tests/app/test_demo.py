@@ -53,11 +53,11 @@ MILESTONES = [
     "3. A progressive shift: half the calls back to us-east-1, step by step, alarm-gated",
     "rollout    3 steps of 20 points, bake 2s (about 6 s): 0/100 -> 20/80 -> 40/60 -> 50/50",
     "halt on    connect-missed-calls-use1 (us-east-1); on halt: previous",
-    "halted   anycompany-demo/traffic-distribution/anycompany-default (us-east-1): halted baking step 2/3",
+    '[1/1] halted traffic-distribution "anycompany-default" (us-east-1): halted baking step 2/3',
     "alarm connect-missed-calls-use1 (us-east-1) is ALARM since ",
     "went back to 20/80 us-east-1/us-west-2, the last step that baked clean",
     "Apply: 0 applied, 0 already, 0 failed, 0 stale, 0 skipped, 1 halted.",
-    "[1/1] applied  anycompany-demo/traffic-distribution/anycompany-default (us-east-1)",
+    '[1/1] applied traffic-distribution "anycompany-default" (us-east-1)',
     "Plan: 0 to change, 9 unchanged, 0 blocked.",
     # a break-glass failover, then git adopts it
     "4. Break-glass",
