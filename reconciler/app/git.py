@@ -75,8 +75,14 @@ def desired_at(ref: str, state_dir: str) -> DesiredState:
     if archive.returncode != 0:  # the state directory did not exist at that revision
         return DesiredState(instances=(), files=(), digest="")
     with tempfile.TemporaryDirectory(prefix="reconciler-ref-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(tmp, filter="data")
+        try:  # the "data" filter refuses links out of the folder, devices and odd modes
+            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+                tar.extractall(tmp, filter="data")
+        except tarfile.TarError as exc:
+            raise ReconcilerError(
+                f"--changed-since {ref}: the desired state at that revision cannot be read safely "
+                f"({exc}); what changed since cannot be told: give another revision"
+            ) from None
         try:
             return loader.load(os.path.join(tmp, rel))
         except ReconcilerError as exc:

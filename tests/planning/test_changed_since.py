@@ -179,3 +179,24 @@ def test_a_saved_plan_cannot_be_reshaped(demo_emulator: Emulator, repo: Path, tm
     result = run(repo, "apply", str(out), "--changed-since", "HEAD")
     assert result.exit_code == 1
     assert "a saved plan is applied as it was made" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../outside.yaml"])
+def test_a_revision_with_a_link_out_of_the_tree_is_refused_in_one_line(
+    demo_emulator: Emulator, repo: Path, tmp_path: Path, target: str
+) -> None:
+    link = repo / "desired-state" / "anycompany-demo" / "extra.yaml"
+    link.symlink_to(target)
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "a link")
+    linked = git(repo, "rev-parse", "HEAD")
+    link.unlink()
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "no link")
+
+    result = run(repo, "apply", "--auto-approve", "--changed-since", linked, "--journal", str(tmp_path / "j"))
+
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: --changed-since {linked}: the desired state at that revision")
+    assert "internal error" not in result.stderr
+    assert [c for c in demo_emulator.calls() if c["operation"].startswith("Update")] == []
