@@ -16,6 +16,7 @@ import datetime as dt
 import errno
 import json
 import os
+import stat
 import threading
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Literal, Self
@@ -258,11 +259,20 @@ def read(path: str) -> list[Record]:
 
 
 def _read_text(path: str) -> str:
+    # Opened without blocking and checked on the open file: a FIFO would wait for a writer for ever,
+    # and a path swapped between a check and the open must not get past the check.
     try:
-        size = os.stat(path).st_size
-        if size > MAX_BYTES:
-            raise ReconcilerError(f"{path}: {size:,} bytes is too large for a journal")
-        return Path(path).read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ReconcilerError(f"{path}: cannot read the journal: not a regular file")
+            if info.st_size > MAX_BYTES:
+                raise ReconcilerError(f"{path}: {info.st_size:,} bytes is too large for a journal")
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise ReconcilerError(f"{path}: more than {MAX_BYTES:,} bytes is too large for a journal")
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise ReconcilerError(f"{path}: no such journal") from None
     except UnicodeDecodeError:
