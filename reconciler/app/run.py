@@ -22,6 +22,7 @@ from reconciler import __version__
 from reconciler.app import applied, environment, git, overriding
 from reconciler.app.locking import InstanceLock, LockedWrites, instance_lock, lock_keys, remove_lock
 from reconciler.applying import journal as journals
+from reconciler.applying import journal_check
 from reconciler.applying.applier import Applier
 from reconciler.applying.holding import held
 from reconciler.applying.lock import LockInfo
@@ -380,8 +381,11 @@ def read_plan(planfile: str) -> Plan:
 
 
 def rollback_of(journal_file: str) -> Plan:
-    """The plan restoring what a journalled apply changed; it carries the instances it names."""
-    return rollback_plan(journals.read(journal_file), journal_file)
+    """The plan restoring what a journalled apply changed; it carries the instances it names.
+
+    The journal is checked whole (`journal_check`) before anything is planned from it: an edited or
+    damaged journal is refused, naming its line, before any call to Connect."""
+    return rollback_plan(journal_check.read_checked(journal_file), journal_file)
 
 
 def instance_spec(fields: dict[str, str]) -> InstanceSpec:

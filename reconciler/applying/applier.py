@@ -179,9 +179,10 @@ class Applier:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def write_and_verify(self, change: Change, live: LiveInstance) -> Result:
-        """One write with every rule of `_write`, read back at once (a rollout's steps)."""
-        result = self._write(change, live)
+    def write_and_verify(self, change: Change, live: LiveInstance, rollout_step: int | None = None) -> Result:
+        """One write with every rule of `_write`, read back at once (a rollout's steps: journalled
+        with their number, 0 for the write back to the last clean step)."""
+        result = self._write(change, live, rollout_step)
         if result.outcome is Outcome.APPLIED:
             result = next(
                 iter(verify.read_back(self.port, self.specs, [result], self.settings, self._record))
@@ -194,7 +195,7 @@ class Applier:
             return run_rollout(self, change, live, self.alarms)
         return self._write(change, live)
 
-    def _write(self, change: Change, live: LiveInstance) -> Result:
+    def _write(self, change: Change, live: LiveInstance, rollout_step: int | None = None) -> Result:
         assert change.request is not None
         if self.stop.is_set():
             return Result(change, Outcome.SKIPPED, INTERRUPTED)
@@ -212,6 +213,7 @@ class Applier:
                 expected=change.expected,
                 request=change.request,
                 restore=restore_request(change, live),
+                rollout_step=rollout_step,
             )
         )
         try:

@@ -37,15 +37,21 @@ class InOrder:
 
 def restore_request(change: Change, live: LiveInstance) -> ApiRequest | None:
     """The request that puts back the values this change replaces (for rollback)."""
-    before = change.planned_against
+    return restore_for(change.planned_against, change.resource_id, change.resource_arn, live)
+
+
+def restore_for(
+    before: QueueValues | GroupValues, resource_id: str, resource_arn: str, live: LiveInstance
+) -> ApiRequest | None:
+    """The request that puts `before` back on a resource: what apply journals, and what rollback
+    derives again from a journal's values to refuse a restore request edited to write elsewhere."""
     if isinstance(before, QueueValues):
-        queue = live.queues_by_id.get(change.resource_id)
+        queue = live.queues_by_id.get(resource_id)
         raw = queue.caller_id_number if queue else None
-        return queue_request(live, change.resource_id, before, raw)[0]
-    assert isinstance(before, GroupValues)
+        return queue_request(live, resource_id, before, raw)[0]
     if before.telephony is None:
         return None
-    return traffic_request(change.resource_arn, before, (live.region, live.replica_region))
+    return traffic_request(resource_arn, before, (live.region, live.replica_region))
 
 
 def header(plan: Plan, specs: dict[str, InstanceSpec], dry_run: bool, operation: str) -> ApplyStarted:

@@ -16,6 +16,7 @@ import datetime as dt
 import errno
 import json
 import os
+import stat
 import threading
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Literal, Self
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ReconcilerError
+from reconciler.planning import jsontext
 from reconciler.planning.override import Override
 from reconciler.planning.plan import ApiRequest, Change, Kind
 from reconciler.planning.values import Values
@@ -44,7 +46,7 @@ class Entry(BaseModel):
 class ApplyStarted(Entry):
     event: Literal["apply-started"] = "apply-started"
     format_version: int = FORMAT_VERSION
-    operation: str = "apply"  # apply or rollback
+    operation: Literal["apply", "rollback", "failover (break-glass)"] = "apply"
     desired_digest: str
     plan_created_at: str | None = None
     git_commit: str | None = None
@@ -89,6 +91,7 @@ class ChangeStarted(_ChangeRecord):
     expected: Values  # the values it sets
     request: ApiRequest
     restore: ApiRequest | None  # the request that puts `before` back, when one can
+    rollout_step: int | None = None  # a progressive shift's step (0: back to the last clean one)
 
 
 class ChangeFinished(_ChangeRecord):
@@ -241,39 +244,87 @@ class Journal:
 
 def read(path: str) -> list[Record]:
     """All complete records of a journal; a torn final line (a crash mid-write) is skipped."""
+    return [record for _, record in read_numbered(path)]
+
+
+def read_numbered(path: str) -> list[tuple[int, Record]]:
+    """`read`, each record with its line number (for messages that name the line).
+
+    Strict: the journal is JSON this module wrote, so anything it would not have written (a byte
+    order mark, NaN, a number given as text, an unknown key, a time without a zone or going back)
+    is refused with its line number rather than coerced into something rollback would act on.
+    """
     text = _read_text(path)
-    records: list[Record] = []
-    lines = text.splitlines()
+    if text.startswith("\ufeff"):
+        raise ReconcilerError(f"{path}:1: not a journal record (starts with a byte order mark)")
+    records: list[tuple[int, Record]] = []
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last record
+    last: dt.datetime | None = None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
-        except (json.JSONDecodeError, RecursionError, ValueError):
-            if number == len(lines) and not text.endswith("\n"):
+            raw = jsontext.loads(line)
+        except jsontext.BadJson as exc:
+            if number == len(lines) and not text.endswith("\n") and exc.torn and line.startswith("{"):
                 break  # torn by an interruption: everything before it is intact
-            raise ReconcilerError(f"{path}:{number}: not a journal record (invalid JSON)") from None
+            raise ReconcilerError(f"{path}:{number}: not a journal record ({exc.reason})") from None
         if number == 1 or not records:
             _check_header(raw, path, number)
         try:
-            records.append(_RECORD.validate_python(raw))
+            record = _RECORD.validate_json(line, strict=True)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
+            where = _short(".".join(str(p) for p in first["loc"]), 120) or "the record"
             raise ReconcilerError(
-                f"{path}:{number}: damaged journal record: {where}: {first['msg']}"
+                f"{path}:{number}: damaged journal record: {where}: {_short(first['msg'], 120)}"
             ) from None
+        except (RecursionError, ValueError):
+            raise ReconcilerError(f"{path}:{number}: not a journal record (JSON nested too deep)") from None
+        last = _check_time(record.time, last, path, number)
+        records.append((number, record))
     if not records:
         raise ReconcilerError(f"{path}: not an apply journal (no apply-started record)")
     return records
 
 
-def _read_text(path: str) -> str:
+def _check_time(text: str, last: dt.datetime | None, path: str, number: int) -> dt.datetime:
+    """A record's time: ISO 8601 with a zone, never before the record above it."""
     try:
-        size = os.stat(path).st_size
-        if size > MAX_BYTES:
-            raise ReconcilerError(f"{path}: {size:,} bytes is too large for a journal")
-        return Path(path).read_text(encoding="utf-8")
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None or when.utcoffset() is None:
+        raise ReconcilerError(
+            f"{path}:{number}: damaged journal record: time {_short(text)} is not an ISO time with a zone"
+        )
+    if last is not None and when < last:
+        raise ReconcilerError(f"{path}:{number}: damaged journal record: time {_short(text)} goes backwards")
+    return when
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = value if isinstance(value, str) and limit != 40 else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _read_text(path: str) -> str:
+    # Opened without blocking and checked on the open file: a FIFO would wait for a writer for ever,
+    # and a path swapped between a check and the open must not get past the check.
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ReconcilerError(f"{path}: cannot read the journal: not a regular file")
+            if info.st_size > MAX_BYTES:
+                raise ReconcilerError(f"{path}: {info.st_size:,} bytes is too large for a journal")
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise ReconcilerError(f"{path}: more than {MAX_BYTES:,} bytes is too large for a journal")
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise ReconcilerError(f"{path}: no such journal") from None
     except UnicodeDecodeError:
@@ -287,7 +338,7 @@ def _check_header(raw: object, path: str, number: int) -> None:
         raise ReconcilerError(f"{path}: not an apply journal (no apply-started record)")
     version = raw.get("format_version")
     if type(version) is not int or version != FORMAT_VERSION:
-        shown = repr(version) if len(repr(version)) <= 40 else repr(version)[:37] + "..."
+        shown = _short(version)
         raise ReconcilerError(
             f"{path}:{number}: journal format version {shown} is not supported "
             f"(this reconciler reads version {FORMAT_VERSION})"

@@ -46,7 +46,9 @@ class Applier(Protocol):
     specs: dict[str, InstanceSpec]
     stop: threading.Event
 
-    def write_and_verify(self, change: Change, live: LiveInstance) -> Result: ...
+    def write_and_verify(
+        self, change: Change, live: LiveInstance, rollout_step: int | None = None
+    ) -> Result: ...
 
 
 ALARM, MISSING = "ALARM", "MISSING"
@@ -113,7 +115,7 @@ def run_rollout(applier: Applier, change: Change, live: LiveInstance, alarms: Al
         if fired is not None:
             return _halt(applier, change, live, current, clean, f"before {where}", watch, fired)
         step_change = _step_change(change, current, step.values, step.request, number)
-        written = applier.write_and_verify(step_change, live)
+        written = applier.write_and_verify(step_change, live, rollout_step=number)
         if written.outcome is Outcome.ALREADY:
             current = clean = step.values  # a re-run of a saved plan: this step is live already
             continue
@@ -174,7 +176,9 @@ def _halt(
         request = traffic_request(change.resource_arn, clean, spec.regions).model_copy(
             update={"region": rollout.receiving_region}
         )
-        undo = applier.write_and_verify(_step_change(change, current, clean, request, 0), live)
+        undo = applier.write_and_verify(
+            _step_change(change, current, clean, request, 0), live, rollout_step=0
+        )
         shares = _shares(clean, spec.regions)
         if undo.outcome is Outcome.APPLIED:
             message += f"; went back to {shares}, the last step that baked clean"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reconciler.desired.model import InstanceSpec
 from reconciler.errors import ReconcilerError
+from reconciler.planning import jsontext
 from reconciler.planning.values import GroupValues, Values
 
 FORMAT_VERSION = 3  # 3: changes carry `rollout`
@@ -187,15 +188,10 @@ class Plan(_Value):
         if len(text) > MAX_PLAN_BYTES:
             raise ReconcilerError(f"{origin}: {len(text):,} characters is too large for a saved plan")
         try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ReconcilerError(
-                f"{origin}:{exc.lineno}: not a saved plan: invalid JSON ({exc.msg})"
-            ) from None
-        except (RecursionError, ValueError):  # nested past Python's limit; an integer of 5,000 digits
-            raise ReconcilerError(
-                f"{origin}: not a saved plan: JSON nested too deep or a number too long"
-            ) from None
+            raw = jsontext.loads(text)
+        except jsontext.BadJson as exc:  # also NaN, nesting past Python's limit, 5,000-digit integers
+            where = f"{origin}:{exc.lineno}" if exc.lineno else origin
+            raise ReconcilerError(f"{where}: not a saved plan: {exc.reason}{exc.detail}") from None
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise ReconcilerError(f"{origin}: not a saved plan (no format_version)")
         version = raw["format_version"]

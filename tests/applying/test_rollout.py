@@ -16,6 +16,7 @@ import pytest
 from reconciler.applying.applier import Applier
 from reconciler.applying.journal import ChangeStarted, Journal
 from reconciler.applying.journal import read as read_journal
+from reconciler.applying.journal_check import read_checked
 from reconciler.applying.results import Outcome, Report
 from reconciler.applying.rollback import rollback_plan
 from reconciler.desired.model import InstanceSpec
@@ -243,6 +244,7 @@ def test_every_step_is_journalled_and_rollback_undoes_the_rollout(fake: FakeConn
     records = read_journal(str(path))
     started = [r for r in records if isinstance(r, ChangeStarted)]
     assert len(started) == 6
+    assert read_checked(str(path)) == records  # a rollout's journal passes rollback's checks
 
     undo = rollback_plan(records, str(path))
 
