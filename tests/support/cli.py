@@ -13,7 +13,7 @@ def invoke(*args: str, input: str | None = None, runner: CliRunner | None = None
     """Run the CLI in-process; it must never end in an escaped exception."""
     result = (runner or CliRunner()).invoke(cli, list(args), prog_name="reconciler", input=input)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output, result.output
     return result
 
 
