@@ -3,6 +3,7 @@ its `demo` extra only."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,8 +16,17 @@ from ..support.demo import REPO
 def dry_run(tmp_path: Path, *targets: str) -> list[str]:
     shutil.copy(REPO / "Makefile", tmp_path / "Makefile")
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    # under `make test` the outer make's settings are inherited: drop them, so that this make
+    # prints only its own commands
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     done = subprocess.run(
-        ["make", "-n", *targets], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=True
+        ["make", "--no-print-directory", "-n", *targets],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+        env=env,
     )
     return done.stdout.splitlines()
 
