@@ -77,6 +77,7 @@ class Applier:
         self._started: set[tuple[str, str]] = set()  # changes journalled as change-started
         self.stop = threading.Event()  # set (by Ctrl-C): no new write starts; in-flight ones finish
         self._unjudged: set[tuple[str, str]] = set()  # groups busy at the refresh: stale check pending
+        self._active_in: dict[tuple[str, str], str] = {}  # groups just read ACTIVE, by Region
 
     def run(self, plan: Plan, check: Callable[[LiveState], None] | None = None) -> Report:
         """Apply `plan`. `check` sees the refreshed live state before anything is journalled or
@@ -273,10 +274,13 @@ class Applier:
         raise last
 
     def _send_traffic(self, change: Change, spec: InstanceSpec, region: str, deadline: float) -> None:
+        """Write once the group is ACTIVE (status read first, unless the re-read just before found it
+        ACTIVE here); a refusal is judged by its status read again, never by the error's code."""
         assert change.request is not None
         waited = False
+        fresh = self._active_in.pop((change.instance, change.resource_id), None) == region
         while True:
-            status = self.port.group_status(spec, change.resource_arn, region=region)
+            status = "ACTIVE" if fresh else self.port.group_status(spec, change.resource_arn, region=region)
             if status == "ACTIVE":
                 if waited:  # someone else was changing it since we read it: is this change stale now?
                     self._recheck(change, spec, region)
@@ -286,9 +290,15 @@ class Applier:
                     )
                     return
                 except ConnectCallError as exc:
-                    if exc.code != "ResourceConflictException":
+                    if exc.code == "ResourceConflictException":
+                        status = "busy (ResourceConflictException)"
+                    elif fresh and not exc.unreachable:  # busy since the read? its status says
+                        status = self.port.group_status(spec, change.resource_arn, region=region)
+                        if status == "ACTIVE":
+                            raise
+                    else:
                         raise
-                    status = "busy (ResourceConflictException)"
+            fresh = False
             if time.monotonic() >= deadline:
                 raise GroupNotActive(
                     f"{change.instance}: group {change.name} is still {status} "
@@ -332,7 +342,9 @@ class Applier:
         for region in [request.region] + [r for r in spec.regions if r != request.region]:
             try:
                 self._wait_active(change, spec, region, deadline)
-                return verify.read_now(self.port, change, spec, region)
+                values = verify.read_now(self.port, change, spec, region)
+                self._active_in[(change.instance, change.resource_id)] = region  # seen ACTIVE just now
+                return values
             except ConnectCallError as exc:
                 if not exc.unreachable:
                     raise

@@ -148,8 +148,9 @@ def test_a_busy_group_is_waited_for(emu: Emulator, port: Connect, state_dir: Pat
     (update,) = traffic_calls(emu)
     assert update["status"] == 200
     polls = [c for c in traffic_calls(emu, "DescribeTrafficDistributionGroup") if c["seq"] < update["seq"]]
-    # the refresh's read of the group, then three answered UPDATE_IN_PROGRESS and one ACTIVE
-    assert len(polls) == 1 + 4
+    # the re-read right before the write: three answered UPDATE_IN_PROGRESS, then one ACTIVE, on
+    # which the write relies (no second status read of its own)
+    assert len(polls) == 3 + 1
     assert live_group(emu, DEFAULT_GROUP)["telephony"] == split(80)
 
 
@@ -298,3 +299,40 @@ def test_a_group_someone_else_was_updating_is_not_overwritten_once_it_is_active_
     # Nothing was written to the group, so rolling this apply back leaves it alone too.
     rollback = rollback_of(str(state_dir.parent / "journal.jsonl"))
     assert [c.name for c in rollback.updates] == ["Support", "Sales"]
+
+
+def test_a_group_busy_again_between_the_re_read_and_the_write_is_judged_by_its_status(
+    fake: FakeConnect, state_dir: Path
+) -> None:
+    """The write follows the pre-write re-read (which read the status first) without a second
+    status read; when someone starts an update in between, the refusal is judged by the status
+    read again, whatever its error code: waited for, checked for staleness, then written."""
+    import dataclasses
+
+    plan = make_plan(state_dir, fake)
+    refusals: list[str] = []
+
+    def someone_starts_an_update(operation: str, group_id: str) -> None:
+        if not refusals:
+            refusals.append(group_id)
+            fake.groups[group_id] = dataclasses.replace(fake.groups[group_id], status="UPDATE_IN_PROGRESS")
+
+    def their_update_ends(seconds: float) -> None:
+        group_id = refusals[0]
+        fake.groups[group_id] = dataclasses.replace(fake.groups[group_id], status="ACTIVE")
+
+    fake.before_write = someone_starts_an_update
+    _, report = run_apply(state_dir, fake, plan, settings=fast_settings(sleep=their_update_ends))
+
+    assert outcomes(report)["anycompany-default"] is Outcome.APPLIED
+    traffic = [c.operation for c in fake.calls if c.target == DEFAULT_GROUP_ARN]
+    assert traffic[:7] == [
+        "DescribeTrafficDistributionGroup",  # the re-read right before the write: status first
+        "GetTrafficDistribution",
+        "UpdateTrafficDistribution",  # refused: the group went busy in between
+        "DescribeTrafficDistributionGroup",  # so its status is read: UPDATE_IN_PROGRESS, wait
+        "DescribeTrafficDistributionGroup",  # ACTIVE again
+        "GetTrafficDistribution",  # not changed by them: not stale
+        "UpdateTrafficDistribution",
+    ]
+    assert distribution(fake).telephony == split(80)
