@@ -16,6 +16,7 @@ import datetime as dt
 import errno
 import json
 import os
+import secrets
 import stat
 import threading
 from pathlib import Path
@@ -148,8 +149,10 @@ _RECORD: TypeAdapter[Record] = TypeAdapter(Record)
 
 
 def default_path(now: dt.datetime | None = None) -> str:
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return os.path.join(DEFAULT_DIR, f"apply-{stamp}-{os.getpid()}.jsonl")
+    """A new journal's path: sorted by time, and unique even for two runs of one process in the
+    same second (a failover and the apply right after it, say): the journal is never appended to."""
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S.%fZ")
+    return os.path.join(DEFAULT_DIR, f"apply-{stamp}-{os.getpid()}-{secrets.token_hex(3)}.jsonl")
 
 
 def now_iso() -> str:

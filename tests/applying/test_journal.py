@@ -304,3 +304,12 @@ def test_journal_records_appended_by_threads_stay_whole_lines(tmp_path: Path) ->
     assert times == sorted(times)  # the file's order is the order of the events
     got = sorted((r.step, r.attempts) for r in records[1:] if isinstance(r, ChangeVerified))
     assert got == [(n, i) for n in range(4) for i in range(50)]
+
+
+def test_default_paths_differ_for_runs_in_the_same_second_of_one_process() -> None:
+    from reconciler.applying.journal import default_path
+
+    now = dt.datetime(2026, 12, 1, 3, 0, 0, tzinfo=dt.UTC)
+    paths = {default_path(now) for _ in range(50)}
+    assert len(paths) == 50
+    assert all(p.startswith(".reconciler/journal/apply-20261201T030000.000000Z-") for p in paths)
