@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import json
 import os
 import re
-import stat
 import uuid
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from reconciler.applying.lockfile import FileBackend
+from reconciler.applying.lockfile import FileBackend, read_record_file
 from reconciler.errors import ReconcilerError
 
 FORMAT_VERSION = 1
@@ -137,22 +135,12 @@ class FileAppliedStore:
 
     def read(self, key: str) -> AppliedRecord | None:
         path = self._path(key)
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except FileNotFoundError:
+        where = str(path)
+        data = read_record_file(
+            path, where, "the applied-commit record", MAX_BYTES, lambda why, _: AppliedDamaged(where, why)
+        )
+        if data is None:
             return None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise AppliedDamaged(str(path), "it is a symbolic link") from None
-            raise ReconcilerError(f"cannot read the applied-commit record {path}: {exc.strerror}") from None
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise AppliedDamaged(str(path), "it is not a regular file")
-            data = os.read(fd, MAX_BYTES + 1)
-        except OSError as exc:
-            raise ReconcilerError(f"cannot read the applied-commit record {path}: {exc.strerror}") from None
-        finally:
-            os.close(fd)
         return parse_record(data, key, str(path))
 
     def write(self, record: AppliedRecord) -> None:

@@ -19,6 +19,7 @@ import os
 import stat
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -150,26 +151,15 @@ class FileBackend:
     @staticmethod
     def _read(path: Path, key: str, where: str) -> LockInfo | None:
         """The lock in the file at `path`, None when there is none; `LockDamaged` when it is not
-        a regular file holding a lock. Never follows a link, blocks on a FIFO or reads a device."""
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except FileNotFoundError:
+        a regular file holding a lock."""
+
+        def damaged(reason: str, folder: bool) -> LockDamaged:
+            shown = reason if reason == NOT_REGULAR else f"{reason}, not a lock file"
+            return LockDamaged(where, shown, folder=folder)
+
+        data = read_record_file(path, where, "the lock", MAX_BYTES, damaged)
+        if data is None:
             return None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise LockDamaged(where, "it is a symbolic link, not a lock file") from None
-            raise ReconcilerError(f"cannot read the lock {where}: {exc.strerror or exc}") from None
-        try:
-            mode = os.fstat(fd).st_mode
-            if stat.S_ISDIR(mode):
-                raise LockDamaged(where, "it is a folder, not a lock file", folder=True)
-            if not stat.S_ISREG(mode):
-                raise LockDamaged(where, "it is not a regular file")
-            data = os.read(fd, MAX_BYTES + 1)
-        except OSError as exc:
-            raise ReconcilerError(f"cannot read the lock {where}: {exc.strerror or exc}") from None
-        finally:
-            os.close(fd)
         if len(data) > MAX_BYTES:
             raise LockDamaged(where, f"more than {MAX_BYTES:,} bytes")
         try:
@@ -203,3 +193,33 @@ class FileBackend:
                 os.link(stale, path)
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
+
+
+NOT_REGULAR = "it is not a regular file"
+
+
+def read_record_file(
+    path: Path, where: str, what: str, limit: int, damaged: Callable[[str, bool], Exception]
+) -> bytes | None:
+    """The bytes of a small record kept beside the locks (a lock, an override, an applied commit),
+    at most `limit` + 1 of them; None when there is none. Never follows a link, blocks on a FIFO
+    or reads a device: `damaged(reason, is_folder)` is raised for what is there instead."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise damaged("it is a symbolic link", False) from None
+        raise ReconcilerError(f"cannot read {what} {where}: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise damaged("it is a folder", True)
+        if not stat.S_ISREG(mode):
+            raise damaged(NOT_REGULAR, False)
+        return os.read(fd, limit + 1)
+    except OSError as exc:
+        raise ReconcilerError(f"cannot read {what} {where}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)

@@ -17,13 +17,12 @@ line naming where it is, and `--clear` removes it.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import stat
 import uuid
 from pathlib import Path
 from typing import Protocol
 
+from reconciler.applying.lockfile import read_record_file
 from reconciler.errors import ReconcilerError
 from reconciler.planning.override import MAX_BYTES, Override, OverrideDamaged, OverrideExists, parse_override
 
@@ -76,20 +75,12 @@ class FileOverrides:
 
     def read(self, key: str) -> Override | None:
         path = self._path(key)
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except FileNotFoundError:
+        where = str(path)
+        data = read_record_file(
+            path, where, "the override", MAX_BYTES, lambda why, _: OverrideDamaged(where, why)
+        )
+        if data is None:
             return None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise OverrideDamaged(str(path), "it is a symbolic link") from None
-            raise ReconcilerError(f"cannot read the override {path}: {exc.strerror or exc}") from None
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OverrideDamaged(str(path), "it is not a regular file")
-            data = os.read(fd, MAX_BYTES + 1)
-        finally:
-            os.close(fd)
         return parse_override(data, key, str(path))
 
     def remove(self, key: str, token: str | None) -> bool:
